@@ -1,0 +1,233 @@
+"""The ``flask --app wsgi credit ...`` commands (a stable contract: spec/archive-exchange.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import g
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from credit import clock
+from credit.extensions import db
+from credit.models import Enterprise, GradeTrigger, JobRun, Role
+from credit.services import audit
+from credit.services.exchange import write_archive
+from credit.services.grading import iter_assessments, reasons_json, regrade_all
+from credit.vocabulary import DISTRICTS
+
+credit_cli = AppGroup("credit", help="Quality-credit archive, grades and workflows.")
+
+
+@credit_cli.result_callback()
+def _done(*_args, **_kwargs) -> None:
+    db.session.remove()
+
+
+def _as_cli_actor() -> None:
+    g.audit_actor = f"cli:{getpass.getuser()}"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def _date_option(value: str | None) -> dt.date:
+    if value is None:
+        return clock.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+@credit_cli.command("init")
+def init_command() -> None:
+    """Create the database schema, or upgrade it to the latest version (safe to repeat)."""
+    from credit.services.schema import upgrade_schema
+
+    revision = upgrade_schema()
+    click.echo(f"Database ready at revision {revision}: {_safe_url()}")
+
+
+def _safe_url() -> str:
+    return db.engine.url.render_as_string(hide_password=True)
+
+
+@credit_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def import_command(file: Path) -> None:
+    """Load an archive file (format jms-quality-archive/1); refused whole on any error."""
+    from credit.services.exchange import validate_file
+    from credit.services.importer import load_archive
+
+    if not file.is_file():
+        _fail(f"{file}: no such file")
+    _as_cli_actor()
+    today = clock.today()
+    survey = validate_file(str(file), today)
+    if survey.problems:
+        for problem in survey.problems.items:
+            click.echo(f"{file}: {problem}", err=True)
+        _fail(f"{file}: refused, {len(survey.problems)} problem(s); nothing was written.")
+    with click.progressbar(length=survey.enterprises, label="Importing", file=sys.stderr) as bar:
+        result = load_archive(str(file), today=today, source=f"import:{file.name}",
+                              progress=bar.update)
+    db.session.commit()
+    click.echo(
+        f"{file}: {result.enterprises} enterprises "
+        f"({result.enterprises_added} new, {result.enterprises_changed} changed), "
+        f"records {result.records_added} new, {result.records_changed} changed; "
+        f"{result.grades_changed} grades changed."
+    )
+
+
+@credit_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def export_command(file: Path) -> None:
+    """Write every enterprise and record in the exchange format."""
+    from credit.services.exporter import iter_archive
+
+    _as_cli_actor()
+    total = db.session.scalar(select(func.count()).select_from(Enterprise)) or 0
+    tmp = file.with_name(file.name + ".part")
+    try:
+        with tmp.open("w", encoding="utf-8") as out, click.progressbar(
+            length=total, label="Exporting", file=sys.stderr
+        ) as bar:
+            count = write_archive(out, iter_archive(progress=bar.update))
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        _fail(f"{file}: cannot write: {exc.strerror}")
+    tmp.replace(file)
+    audit.record("archive.export", "archive", None,
+                 after={"file": str(file), "enterprises": count})
+    db.session.commit()
+    click.echo(f"{file}: {count} enterprises written.")
+
+
+@credit_cli.command("grade")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Evaluation date (default today).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the documented contract).")
+def grade_command(as_of: str | None, as_json: bool) -> None:
+    """Print every enterprise's grade as of a date (past or future), with its reasons."""
+    from credit.rules.facts import RULEBOOK_ID
+
+    day = _date_option(as_of)
+    _as_cli_actor()
+    out = sys.stdout
+    count = 0
+    if as_json:
+        head = {"as_of": day.isoformat(), "rulebook": RULEBOOK_ID}
+        out.write(json.dumps(head)[:-1] + ', "grades": [')
+    for uscc, assessment in iter_assessments(day):
+        if as_json:
+            entry = {"uscc": uscc, "grade": assessment.grade,
+                     "reasons": reasons_json(assessment.reasons)}
+            if assessment.unmet:
+                entry["unmet"] = reasons_json(assessment.unmet)
+            out.write(("," if count else "") + "\n  " + json.dumps(entry, ensure_ascii=False))
+        else:
+            codes = " ".join(r.code for r in assessment.reasons)
+            out.write(f"{uscc}  {assessment.grade}  {codes}\n")
+        count += 1
+    if as_json:
+        out.write("\n]}\n" if count else "]}\n")
+    # Internal grades left the system: that is logged.
+    audit.record("grades.export", "grades", None,
+                 after={"as_of": day, "enterprises": count,
+                        "format": "json" if as_json else "text"})
+    db.session.commit()
+
+
+@credit_cli.command("regrade")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Evaluation date (default today).")
+def regrade_command(as_of: str | None) -> None:
+    """Recompute and store every enterprise's grade (run daily; needed when the year turns)."""
+    day = _date_option(as_of)
+    _as_cli_actor()
+    last = db.session.get(JobRun, "regrade")
+    cause = (GradeTrigger.YEAR_ROLLOVER if last is not None and last.last_as_of.year < day.year
+             else GradeTrigger.TIME_PASSED)
+    total = db.session.scalar(select(func.count()).select_from(Enterprise)) or 0
+    with click.progressbar(length=total, label="Regrading", file=sys.stderr) as bar:
+        result = regrade_all(as_of=day, cause=cause, progress=bar.update)
+    run = db.session.get(JobRun, "regrade") or JobRun(name="regrade")
+    run.last_as_of, run.finished_at = day, clock.now()
+    db.session.add(run)
+    db.session.commit()
+    click.echo(f"{result.evaluated} enterprises graded as of {day}; {result.changed} changed "
+               f"({cause.value}).")
+
+
+@credit_cli.command("demo")
+@click.option("--enterprises", "count", default=2000, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the archive has enterprises.")
+def demo_command(count: int, seed: int, if_empty: bool) -> None:
+    """Fill the database with a realistic, deterministic demo archive."""
+    from credit.services.demo import generate_archive
+    from credit.services.importer import write_enterprises
+
+    if if_empty and db.session.scalar(select(Enterprise.id).limit(1)) is not None:
+        click.echo("The archive already has enterprises; no demo data loaded.")
+        return
+    _as_cli_actor()
+    today = clock.today()
+    with click.progressbar(length=count, label="Generating demo archive", file=sys.stderr) as bar:
+        result = write_enterprises(generate_archive(count, seed, today), today=today,
+                                   source=f"demo:seed={seed}", progress=bar.update)
+    audit.record("archive.demo", "archive", None, after={"seed": seed, **result.summary()})
+    db.session.commit()
+    click.echo(f"Demo archive: {result.enterprises} enterprises "
+               f"({result.enterprises_added} new), {result.records_added} records; "
+               f"{result.grades_changed} grades set.")
+
+
+user_cli = AppGroup("user", help="User accounts.")
+credit_cli.add_command(user_cli)
+
+
+@user_cli.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--jurisdiction", type=click.Choice(DISTRICTS),
+              help="One of the 11 jurisdictions; omit for the whole city.")
+@click.option("--enterprise", "uscc", metavar="USCC", help="For an enterprise account.")
+@click.option("--name", default="", help="Display name.")
+@click.password_option(help="Prompted for when omitted.")
+def user_add_command(username: str, role: str, jurisdiction: str | None, uscc: str | None,
+                     name: str, password: str) -> None:
+    """Create a user account."""
+    from credit.services.accounts import AccountError, create_user
+
+    _as_cli_actor()
+    try:
+        user = create_user(username, password, role=Role(role), jurisdiction=jurisdiction,
+                           uscc=uscc, name=name)
+    except AccountError as exc:
+        db.session.rollback()
+        _fail(f"user {username}: {exc}")
+    db.session.commit()
+    scope = user.jurisdiction or ("enterprise " + uscc if uscc else "whole city")
+    click.echo(f"Created {user.role} {user.username} ({scope}).")
+
+
+@user_cli.command("demo-accounts")
+def user_demo_command() -> None:
+    """Create the demo accounts (one per role) when they are missing; prints their passwords."""
+    from credit.services.accounts import ensure_demo_accounts
+
+    _as_cli_actor()
+    created = ensure_demo_accounts()
+    db.session.commit()
+    for username, role, password in created:
+        click.echo(f"Demo account {username} ({role}), password {password}")
+    if not created:
+        click.echo("Demo accounts already exist.")

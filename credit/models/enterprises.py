@@ -1,0 +1,47 @@
+"""Enterprises: the registration facts of the quality archive (质量档案)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from credit.extensions import db
+from credit.vocabulary import DISTRICTS, NAME_MAX, QUALIFICATIONS
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Enterprise(db.Model):
+    __tablename__ = "enterprises"
+    __table_args__ = (
+        CheckConstraint("length(uscc) = 18", name="uscc_length"),
+        CheckConstraint(f"length(name) BETWEEN 1 AND {NAME_MAX}", name="name_length"),
+        CheckConstraint(_in("district", DISTRICTS), name="district"),
+        CheckConstraint(_in("qualification", QUALIFICATIONS), name="qualification"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    district: Mapped[str] = mapped_column(String(16), index=True)
+    established_on: Mapped[dt.date] = mapped_column(Date)
+    qualification: Mapped[str] = mapped_column(String(8), default="valid")
+    industry: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(500))
+    products: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, server_default=func.now(), onupdate=func.now()
+    )
+
+    records = relationship(
+        "Record", back_populates="enterprise", cascade="all, delete-orphan",
+        order_by="(Record.date, Record.type, Record.ref)", lazy="select",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Enterprise {self.uscc} {self.name}>"

@@ -1,0 +1,43 @@
+"""Read the whole archive back out, a batch of enterprises at a time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+
+from flask import current_app
+from sqlalchemy import select
+
+from credit.extensions import db
+from credit.models import Enterprise, Record
+from credit.services.exchange import enterprise_object
+from credit.vocabulary import DETAIL_FIELDS
+
+_ENTERPRISE_COLUMNS = ("uscc", "name", "district", "established_on", "qualification",
+                       "industry", "address", "products")
+_RECORD_COLUMNS = ("type", "ref", "date", "note", *DETAIL_FIELDS, "resolved_on")
+
+
+def iter_archive(progress: Callable[[int], None] | None = None) -> Iterator[dict]:
+    """Every enterprise with its records, as exchange-format objects, in USCC order."""
+    size = current_app.config["BATCH_SIZE"]
+    last = ""
+    while True:
+        heads = db.session.execute(
+            select(Enterprise.id, *[getattr(Enterprise, c) for c in _ENTERPRISE_COLUMNS])
+            .where(Enterprise.uscc > last).order_by(Enterprise.uscc).limit(size)
+        ).all()
+        if not heads:
+            return
+        records = defaultdict(list)
+        for row in db.session.execute(
+            select(Record.enterprise_id, *[getattr(Record, c) for c in _RECORD_COLUMNS])
+            .where(Record.enterprise_id.in_([h.id for h in heads]))
+            .order_by(Record.enterprise_id, Record.date, Record.type, Record.ref)
+        ):
+            records[row.enterprise_id].append(row._asdict())
+        for head in heads:
+            yield enterprise_object(head._asdict(), records.get(head.id, []))
+        last = heads[-1].uscc
+        if progress:
+            progress(len(heads))

@@ -1,0 +1,246 @@
+"""Validation of the exchange format: one case per field rule, good and bad."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+
+import pytest
+
+from credit.services.exchange import Problems, validate_enterprise, validate_file
+
+TODAY = dt.date(2026, 10, 15)
+
+
+def enterprise(**changes):
+    base = {
+        "uscc": "912308041043321813",
+        "name": "佳木斯市松江乳业有限公司",
+        "district": "前进区",
+        "established_on": "2012-05-20",
+        "qualification": "valid",
+        "industry": "C1441",
+        "address": "佳木斯市前进区长安路 1 号",
+        "products": ["液态奶"],
+        "records": [],
+    }
+    for key, value in changes.items():
+        if value is ...:
+            base.pop(key)
+        else:
+            base[key] = value
+    return base
+
+
+def record(type_="spot_check", **changes):
+    bases = {
+        "spot_check": {"subject": "product", "result": "fail"},
+        "inspection": {"result": "pass"},
+        "supervised_test": {"result": "severe"},
+        "violation": {"category": "quality", "severity": "general"},
+        "false_claim": {"harm": "minor"},
+        "complaint": {"resolution": "timely"},
+        "accident": {"severity": "general"},
+        "permit": {"status": "rectifying", "deadline": "2026-12-31", "resolved_on": None},
+        "standard": {"finding": "below_declared", "resolved_on": None},
+        "after_sales": {"finding": "deficient", "resolved_on": "2026-06-01"},
+        "pass_rate": {"rate": 0.99, "resolved_on": None},
+    }
+    base = {"type": type_, "ref": "REF-1", "date": "2026-03-05", **bases[type_]}
+    for key, value in changes.items():
+        if value is ...:
+            base.pop(key)
+        else:
+            base[key] = value
+    return base
+
+
+def problems_of(obj) -> list[str]:
+    problems = Problems()
+    validate_enterprise(obj, "enterprises[0]", TODAY, problems)
+    return problems.items
+
+
+GOOD = [
+    pytest.param(enterprise(), id="complete"),
+    pytest.param(enterprise(qualification=..., industry=..., address=..., products=...,
+                            records=...), id="only-required-fields"),
+    pytest.param(enterprise(qualification="invalid"), id="qualification-invalid"),
+    pytest.param(enterprise(district="建三江管委会"), id="district-jiansanjiang"),
+    pytest.param(enterprise(established_on="2026-10-15"), id="established-today"),
+    pytest.param(enterprise(name="厂" * 200), id="name-200-chars"),
+    pytest.param(enterprise(industry=None, address=None), id="optional-null"),
+    *[pytest.param(enterprise(records=[record(t)]), id=f"record-{t}") for t in (
+        "spot_check", "inspection", "supervised_test", "violation", "false_claim",
+        "complaint", "accident", "permit", "standard", "after_sales", "pass_rate")],
+    pytest.param(enterprise(records=[record("permit", status="held", deadline=...)]),
+                 id="permit-held-without-deadline"),
+    pytest.param(enterprise(records=[record("pass_rate", rate=1)]), id="pass-rate-integer-1"),
+    pytest.param(enterprise(records=[record("pass_rate", rate=0)]), id="pass-rate-0"),
+    pytest.param(enterprise(records=[record(date="2012-05-20")]), id="record-on-established"),
+    pytest.param(enterprise(records=[record(date="2026-10-15")]), id="record-today"),
+    pytest.param(enterprise(records=[record(note="甲醛释放量不合格")]), id="record-note"),
+    pytest.param(enterprise(records=[record(), record("inspection")]),
+                 id="same-ref-other-type"),
+    pytest.param(enterprise(records=[record("permit", deadline="2030-01-01")]),
+                 id="deadline-in-future"),
+]
+
+
+@pytest.mark.parametrize("obj", GOOD)
+def test_valid_enterprises_pass(obj):
+    assert problems_of(obj) == []
+
+
+BAD = [
+    # (object, place, words the message must contain)
+    (enterprise(uscc=...), "enterprises[0].uscc", "is required"),
+    (enterprise(uscc="91230804104332181"), "enterprises[0].uscc", "18 characters"),
+    (enterprise(uscc="912308041043321814"), "enterprises[0].uscc", "check character"),
+    (enterprise(uscc="9123080410433218I3"), "enterprises[0].uscc", "'I'"),
+    (enterprise(uscc=912308041043321813), "enterprises[0].uscc", "must be text"),
+    (enterprise(name=...), "enterprises[0].name", "is required"),
+    (enterprise(name=""), "enterprises[0].name", "must not be empty"),
+    (enterprise(name="   "), "enterprises[0].name", "must not be empty"),
+    (enterprise(name="厂" * 201), "enterprises[0].name", "at most 200"),
+    (enterprise(district=...), "enterprises[0].district", "is required"),
+    (enterprise(district="哈尔滨市"), "enterprises[0].district", "is not one of"),
+    (enterprise(established_on=...), "enterprises[0].established_on", "is required"),
+    (enterprise(established_on="2015/04/01"), "enterprises[0].established_on", "YYYY-MM-DD"),
+    (enterprise(established_on="2015-02-30"), "enterprises[0].established_on", "YYYY-MM-DD"),
+    (enterprise(established_on="2026-10-16"), "enterprises[0].established_on", "future"),
+    (enterprise(qualification="lapsed"), "enterprises[0].qualification", "valid, invalid"),
+    (enterprise(industry=7), "enterprises[0].industry", "must be text"),
+    (enterprise(address="路" * 501), "enterprises[0].address", "at most 500"),
+    (enterprise(products="液态奶"), "enterprises[0].products", "must be a list"),
+    (enterprise(products=["液态奶", 3]), "enterprises[0].products[1]", "must be text"),
+    (enterprise(records={}), "enterprises[0].records", "must be a list"),
+    (enterprise(colour="red"), "enterprises[0].colour", "not a field of an enterprise"),
+    (enterprise(name="a\x00b"), "enterprises[0].name", "NUL"),
+    (enterprise(records=["x"]), "enterprises[0].records[0]", "must be an object"),
+    (enterprise(records=[record(type=...)]), "enterprises[0].records[0].type", "is required"),
+    (enterprise(records=[record(type="audit")]), "enterprises[0].records[0].type",
+     "is not one of"),
+    (enterprise(records=[record(ref=...)]), "enterprises[0].records[0].ref", "is required"),
+    (enterprise(records=[record(ref="")]), "enterprises[0].records[0].ref", "must not be empty"),
+    (enterprise(records=[record(ref="R" * 101)]), "enterprises[0].records[0].ref",
+     "at most 100"),
+    (enterprise(records=[record(), record()]), "enterprises[0].records[1].ref", "repeats"),
+    (enterprise(records=[record(date=...)]), "enterprises[0].records[0].date", "is required"),
+    (enterprise(records=[record(date="5 March 2026")]), "enterprises[0].records[0].date",
+     "YYYY-MM-DD"),
+    (enterprise(records=[record(date="2026-10-16")]), "enterprises[0].records[0].date",
+     "future"),
+    (enterprise(records=[record(date="2012-05-19")]), "enterprises[0].records[0].date",
+     "before the enterprise was established"),
+    (enterprise(records=[record(note=5)]), "enterprises[0].records[0].note", "must be text"),
+    (enterprise(records=[record(result="failed")]), "enterprises[0].records[0].result",
+     "'failed' is not one of pass, fail"),
+    (enterprise(records=[record(result=...)]), "enterprises[0].records[0].result",
+     "is required"),
+    (enterprise(records=[record(subject="food")]), "enterprises[0].records[0].subject",
+     "is not one of product, metrology"),
+    (enterprise(records=[record("inspection", result="severe")]),
+     "enterprises[0].records[0].result", "is not one of pass, fail"),
+    (enterprise(records=[record("supervised_test", result="bad")]),
+     "enterprises[0].records[0].result", "pass, fail, severe, untested"),
+    (enterprise(records=[record("violation", category="tax")]),
+     "enterprises[0].records[0].category", "quality, metrology, counterfeit"),
+    (enterprise(records=[record("violation", severity="major")]),
+     "enterprises[0].records[0].severity", "general, serious"),
+    (enterprise(records=[record("false_claim", harm="huge")]),
+     "enterprises[0].records[0].harm", "minor, major"),
+    (enterprise(records=[record("complaint", resolution="never")]),
+     "enterprises[0].records[0].resolution", "timely, late, unresolved"),
+    (enterprise(records=[record("accident", severity="serious")]),
+     "enterprises[0].records[0].severity", "general, major"),
+    (enterprise(records=[record("permit", status="expired")]),
+     "enterprises[0].records[0].status", "held, rectifying, failed, missing"),
+    (enterprise(records=[record("permit", deadline=...)]),
+     "enterprises[0].records[0].deadline", "required for a permit under rectification"),
+    (enterprise(records=[record("permit", deadline="soon")]),
+     "enterprises[0].records[0].deadline", "YYYY-MM-DD"),
+    (enterprise(records=[record("standard", finding="deficient")]),
+     "enterprises[0].records[0].finding", "below_declared, no_standard"),
+    (enterprise(records=[record("after_sales", finding="below_declared")]),
+     "enterprises[0].records[0].finding", "deficient, serious_breach"),
+    (enterprise(records=[record("pass_rate", rate=1.2)]), "enterprises[0].records[0].rate",
+     "not between 0 and 1"),
+    (enterprise(records=[record("pass_rate", rate="99%")]), "enterprises[0].records[0].rate",
+     "must be a number"),
+    (enterprise(records=[record("pass_rate", rate=True)]), "enterprises[0].records[0].rate",
+     "must be a number"),
+    (enterprise(records=[record("pass_rate", resolved_on="2026-03-01")]),
+     "enterprises[0].records[0].resolved_on", "before the record's date"),
+    (enterprise(records=[record("standard", resolved_on="2026-10-16")]),
+     "enterprises[0].records[0].resolved_on", "future"),
+    (enterprise(records=[record(resolved_on="2026-04-01")]),
+     "enterprises[0].records[0].resolved_on", "not a field of a spot_check record"),
+    (enterprise(records=[record(status="held")]), "enterprises[0].records[0].status",
+     "not a field of a spot_check record"),
+]
+
+
+@pytest.mark.parametrize(("obj", "place", "words"), BAD,
+                         ids=[f"{p.split('.')[-1]}-{i}" for i, (_, p, _) in enumerate(BAD)])
+def test_each_rule_refuses_with_its_place(obj, place, words):
+    problems = problems_of(obj)
+    assert problems, "the bad value was accepted"
+    assert any(p.startswith(place + ":") and words in p for p in problems), problems
+
+
+def test_every_problem_is_reported_not_only_the_first():
+    obj = enterprise(name="", district="哈尔滨市",
+                     records=[record(result="failed"), record("permit", ref="P", status="x")])
+    problems = problems_of(obj)
+    places = {p.split(":")[0] for p in problems}
+    assert places == {
+        "enterprises[0].name", "enterprises[0].district", "enterprises[0].records[0].result",
+        "enterprises[0].records[1].status",
+    }
+
+
+def test_message_matches_the_specification_example():
+    obj = enterprise(records=[record(), record(ref="2"), record(ref="3", result="failed")])
+    assert problems_of(obj) == [
+        "enterprises[0].records[2].result: 'failed' is not one of pass, fail"
+    ]
+
+
+@pytest.mark.parametrize(("document", "words"), [
+    ("{not json", "not valid JSON"),
+    ("[]", "must hold a JSON object"),
+    ({"enterprises": []}, "format: expected 'jms-quality-archive/1', got None"),
+    ({"format": "jms-quality-archive/2", "enterprises": []}, "got 'jms-quality-archive/2'"),
+    ({"format": "jms-quality-archive/1"}, "enterprises: must be a list"),
+    ({"format": "jms-quality-archive/1", "enterprises": {}}, "enterprises: must be a list"),
+])
+def test_file_level_problems(write_json, document, words):
+    survey = validate_file(str(write_json(document)), TODAY)
+    assert any(words in p for p in survey.problems.items), survey.problems.items
+
+
+def test_duplicate_uscc_in_one_file_is_refused(write_json):
+    doc = {"format": "jms-quality-archive/1",
+           "enterprises": [enterprise(), enterprise(name="另一个")]}
+    survey = validate_file(str(write_json(doc)), TODAY)
+    assert survey.problems.items == [
+        "enterprises[1].uscc: '912308041043321813' repeats enterprises[0]"
+    ]
+
+
+def test_truncated_file_is_refused_with_one_clear_line(write_json):
+    doc = {"format": "jms-quality-archive/1", "enterprises": [enterprise(name="")]}
+    text = json.dumps(doc, ensure_ascii=False)
+    messages = validate_file(str(write_json(text[:-5])), TODAY).problems.items
+    assert messages
+    assert messages[-1].startswith("the file is not valid JSON: ")
+    assert "\n" not in messages[-1]
+
+
+def test_validation_does_not_modify_the_input():
+    obj = enterprise(records=[record()])
+    before = copy.deepcopy(obj)
+    problems_of(obj)
+    assert obj == before

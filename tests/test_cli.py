@@ -1,0 +1,152 @@
+"""The `flask credit ...` contract: exit codes, messages and outputs."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from sqlalchemy import func, select
+
+from credit.models import AuditEntry, Enterprise, Grade, User
+
+
+def test_init_is_safe_to_repeat(cli):
+    for _ in range(2):
+        result = cli("init")
+        assert result.exit_code == 0, result.output
+        assert "Database ready at revision" in result.output
+
+
+def test_import_then_grade_json_matches_the_sample(cli, today, write_json, sample_archive,
+                                                   sample_expected):
+    today(sample_expected["as_of"])
+    result = cli("import", str(write_json(sample_archive)))
+    assert result.exit_code == 0, result.output
+    assert "8 enterprises (8 new, 0 changed)" in result.output
+
+    result = cli("grade", "--as-of", sample_expected["as_of"], "--json")
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert printed["as_of"] == "2026-10-15"
+    assert printed["rulebook"] == "JMS-2020-42/1"
+    got = {g["uscc"]: (g["grade"], [r["code"] for r in g["reasons"]]) for g in printed["grades"]}
+    assert got == {g["uscc"]: (g["grade"], g["codes"]) for g in sample_expected["grades"]}
+    refs = {g["uscc"]: g["reasons"] for g in printed["grades"]}
+    assert refs["9123088289083863XH"] == [{"code": "D4", "refs": ["SAMPLE-03-1", "SAMPLE-03-2"]}]
+    assert refs["91230881794026543G"] == [{"code": "B1-new", "refs": []}]
+
+
+def test_grade_of_a_future_date_answers_what_if_nothing_changes(cli, today, write_json,
+                                                                sample_archive):
+    today("2026-10-15")
+    cli("import", str(write_json(sample_archive)))
+    printed = json.loads(cli("grade", "--as-of", "2027-01-01", "--json").stdout)
+    grades = {g["uscc"]: g["grade"] for g in printed["grades"]}
+    # the spot check failure of 2026 no longer counts "this year"; the D4 pair neither
+    assert grades["91230822196001338R"] == "B"
+    assert grades["9123088289083863XH"] == "B"
+    # the permit's rectification deadline 2026-11-30 has passed: D3
+    assert grades["912308055940781625"] == "D"
+
+
+def test_grade_export_is_audited(cli, db, today, write_json, sample_archive):
+    today()
+    cli("import", str(write_json(sample_archive)))
+    cli("grade", "--json")
+    assert db.session.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc())
+                             .limit(1)) == "grades.export"
+
+
+def test_grade_rejects_a_bad_date(cli):
+    result = cli("grade", "--as-of", "2026-13-01", "--json")
+    assert result.exit_code == 2
+    assert "'2026-13-01' is not a date in the form YYYY-MM-DD" in result.output
+
+
+def test_bad_file_is_refused_with_every_problem_and_exit_1(cli, db, today, write_json,
+                                                          sample_archive):
+    today()
+    doc = copy.deepcopy(sample_archive)
+    doc["enterprises"][3]["district"] = "松花江区"
+    doc["enterprises"][1]["records"][0]["result"] = "failed"
+    path = write_json(doc)
+    result = cli("import", str(path))
+    assert result.exit_code == 1
+    assert f"{path}: enterprises[1].records[0].result: 'failed' is not one of pass, fail" \
+        in result.stderr
+    assert f"{path}: enterprises[3].district: '松花江区' is not one of" in result.stderr
+    assert "refused, 2 problem(s); nothing was written." in result.stderr
+    assert "Traceback" not in result.output
+    assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 0
+
+
+def test_missing_file_is_a_clear_error(cli, tmp_path):
+    result = cli("import", str(tmp_path / "nope.json"))
+    assert result.exit_code == 1
+    assert "no such file" in result.stderr
+
+
+def test_not_json_is_a_clear_error(cli, write_json):
+    result = cli("import", str(write_json("<html>")))
+    assert result.exit_code == 1
+    assert "the file is not valid JSON" in result.stderr
+
+
+def test_export_writes_the_format(cli, today, write_json, sample_archive, tmp_path):
+    today()
+    cli("import", str(write_json(sample_archive)))
+    out = tmp_path / "out.json"
+    result = cli("export", str(out))
+    assert result.exit_code == 0, result.output
+    assert "8 enterprises written" in result.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["format"] == "jms-quality-archive/1"
+    assert sorted(e["uscc"] for e in doc["enterprises"]) == sorted(
+        e["uscc"] for e in sample_archive["enterprises"])
+    assert not (tmp_path / "out.json.part").exists()
+
+
+def test_export_to_an_unwritable_place_fails_cleanly(cli, tmp_path):
+    result = cli("export", str(tmp_path / "missing-dir" / "out.json"))
+    assert result.exit_code == 1
+    assert "cannot write" in result.stderr
+
+
+def test_regrade_stores_grades_and_reports(cli, db, today, write_json, sample_archive):
+    today("2026-10-15")
+    cli("import", str(write_json(sample_archive)))
+    result = cli("regrade", "--as-of", "2027-01-01")
+    assert result.exit_code == 0, result.output
+    assert "8 enterprises graded as of 2027-01-01" in result.output
+    # again the same day: nothing changes
+    assert "0 changed" in cli("regrade", "--as-of", "2027-01-01").output
+
+
+def test_demo_fills_an_empty_database_only_once(cli, db, today):
+    today()
+    result = cli("demo", "--enterprises", "40", "--seed", "5")
+    assert result.exit_code == 0, result.output
+    n = db.session.scalar(select(func.count()).select_from(Enterprise))
+    assert n == 40
+    assert db.session.scalar(select(func.count()).select_from(Grade)) == 40
+    assert "already has enterprises" in cli("demo", "--if-empty").output
+    assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 40
+
+
+def test_user_add_and_refusals(cli, db, today, write_json, sample_archive):
+    today()
+    cli("import", str(write_json(sample_archive)))
+    ok = cli("user", "add", "li", "--role", "recorder", "--jurisdiction", "桦南县",
+             "--password", "secret-pass")
+    assert ok.exit_code == 0, ok.output
+    user = db.session.scalar(select(User).where(User.username == "li"))
+    assert user.check_password("secret-pass") and user.password_hash != "secret-pass"
+    firm = cli("user", "add", "firm", "--role", "enterprise", "--enterprise",
+               "912308041043321813", "--password", "secret-pass")
+    assert firm.exit_code == 0, firm.output
+    taken = cli("user", "add", "li", "--role", "auditor", "--password", "secret-pass")
+    assert taken.exit_code == 1 and "taken" in taken.stderr
+    unbound = cli("user", "add", "x", "--role", "enterprise", "--password", "secret-pass")
+    assert unbound.exit_code == 1 and "needs --enterprise" in unbound.stderr
+    short = cli("user", "add", "y", "--role", "auditor", "--password", "short")
+    assert short.exit_code == 1 and "at least 8" in short.stderr

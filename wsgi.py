@@ -1,0 +1,59 @@
+"""Application factory: ``flask --app wsgi ...`` and ``gunicorn 'wsgi:create_app()'``."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, session
+from flask_babel import get_locale
+
+from credit.config import INSTANCE, ROOT, Config
+from credit.extensions import babel, db, login_manager, migrate
+
+MIGRATIONS = ROOT / "credit" / "migrations"
+
+
+def select_locale() -> str:
+    """Chinese by default; the visitor's choice (kept in the session) otherwise."""
+    chosen = session.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    INSTANCE.mkdir(exist_ok=True)
+
+    import credit.models  # noqa: F401  (registers the tables)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+
+    from credit.cli import credit_cli
+
+    app.cli.add_command(credit_cli)
+
+    from portal import init_portal
+
+    init_portal(app)
+
+    from admin import init_admin
+
+    init_admin(app)
+
+    @app.context_processor
+    def inject_locale() -> dict:
+        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
+
+    return app

@@ -146,6 +146,24 @@ def grade_command(as_of: str | None, as_json: bool) -> None:
     db.session.commit()
 
 
+@credit_cli.command("explain")
+@click.argument("uscc")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Evaluation date (default today).")
+def explain_command(uscc: str, as_of: str | None) -> None:
+    """Print one enterprise's grade, its reasons, and the dates it will change (JSON)."""
+    from credit.services.grading import outlook
+
+    day = _date_option(as_of)
+    _as_cli_actor()
+    enterprise_id = db.session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc))
+    if enterprise_id is None:
+        _fail(f"no enterprise with USCC {uscc}")
+    click.echo(json.dumps({"uscc": uscc, **outlook(enterprise_id, day)}, ensure_ascii=False,
+                          indent=1))
+    audit.record("grades.export", "enterprise", enterprise_id, after={"as_of": day})
+    db.session.commit()
+
+
 @credit_cli.command("regrade")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Evaluation date (default today).")
 def regrade_command(as_of: str | None) -> None:

@@ -150,3 +150,16 @@ def test_user_add_and_refusals(cli, db, today, write_json, sample_archive):
     assert unbound.exit_code == 1 and "needs --enterprise" in unbound.stderr
     short = cli("user", "add", "y", "--role", "auditor", "--password", "short")
     assert short.exit_code == 1 and "at least 8" in short.stderr
+
+
+def test_explain_shows_reasons_and_what_changes_next(cli, today, write_json, sample_archive):
+    today("2026-10-15")
+    cli("import", str(write_json(sample_archive)))
+    result = cli("explain", "91230822196001338R", "--as-of", "2026-10-15")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert (shown["grade"], shown["reasons"]) == ("C", [{"code": "C2", "refs": ["SAMPLE-02-1"]}])
+    # C until the failure leaves "this year", then B until it leaves the 3-year window, then A
+    assert [(n["on"], n["grade"]) for n in shown["next"]] == [
+        ("2027-01-01", "B"), ("2029-04-11", "A")]
+    assert cli("explain", "910000000000000000").exit_code == 1

@@ -20,14 +20,16 @@ class RecordFacts:
     ref: str
     date: date
     subject: str | None = None  # spot_check: product | metrology
-    result: str | None = None  # spot_check, inspection: pass | fail; supervised_test: + severe | untested
+    # spot_check, inspection: pass | fail; supervised_test: also severe | untested
+    result: str | None = None
     category: str | None = None  # violation: quality | metrology | counterfeit
     severity: str | None = None  # violation: general | serious; accident: general | major
     harm: str | None = None  # false_claim: minor | major
     resolution: str | None = None  # complaint: timely | late | unresolved
     status: str | None = None  # permit: held | rectifying | failed | missing
     deadline: date | None = None  # permit (rectifying)
-    finding: str | None = None  # standard: below_declared | no_standard; after_sales: deficient | serious_breach
+    # standard: below_declared | no_standard; after_sales: deficient | serious_breach
+    finding: str | None = None
     rate: float | None = None  # pass_rate: 0..1
     resolved_on: date | None = None  # state records only
 
@@ -55,5 +57,6 @@ class Assessment:
 
     grade: str  # A | B | C | D
     reasons: tuple[Reason, ...]
-    unmet: tuple[Reason, ...] = ()  # for B: the A conditions not met, with the records that broke them
+    # for B: the A conditions not met, with the records that broke them
+    unmet: tuple[Reason, ...] = ()
     rulebook: str = RULEBOOK_ID

@@ -202,3 +202,20 @@ def iter_assessments(as_of: dt.date) -> Iterator[tuple[str, Assessment]]:
         for eid, uscc in rows:
             yield uscc, evaluate(facts[eid], as_of)
         last = rows[-1].uscc
+
+
+def outlook(enterprise_id: int, as_of: dt.date) -> dict:
+    """The grade on a date and how it will change if nothing new is recorded."""
+    from credit.rules.forecast import forecast
+
+    archive = load_facts([enterprise_id])[enterprise_id]
+    now = evaluate(archive, as_of)
+    return {
+        "as_of": as_of.isoformat(),
+        "grade": now.grade,
+        "reasons": reasons_json(now.reasons),
+        "unmet": reasons_json(now.unmet),
+        "rulebook": now.rulebook,
+        "next": [{"on": c.on.isoformat(), "grade": c.grade, "reasons": reasons_json(c.reasons)}
+                 for c in forecast(archive, as_of)],
+    }

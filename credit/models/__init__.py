@@ -4,17 +4,45 @@ from credit.models.audit import AuditEntry
 from credit.models.enterprises import Enterprise
 from credit.models.grades import Grade, GradeChange, GradeTrigger
 from credit.models.jobs import JobRun
+from credit.models.listings import (
+    APublicationApplication,
+    APubState,
+    ChangeKind,
+    ConsentEntry,
+    ConsentKind,
+    DCase,
+    DCaseState,
+    Listing,
+    ListingChange,
+    ListingKind,
+    RemovalReason,
+    RepairApplication,
+    RepairState,
+)
 from credit.models.records import Record
 from credit.models.users import Role, User
 
 __all__ = [
+    "APubState",
+    "APublicationApplication",
     "AuditEntry",
+    "ChangeKind",
+    "ConsentEntry",
+    "ConsentKind",
+    "DCase",
+    "DCaseState",
     "Enterprise",
     "Grade",
     "GradeChange",
     "GradeTrigger",
     "JobRun",
+    "Listing",
+    "ListingChange",
+    "ListingKind",
     "Record",
+    "RemovalReason",
+    "RepairApplication",
+    "RepairState",
     "Role",
     "User",
 ]

@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from credit.extensions import db
 from credit.models import Enterprise, Grade, GradeChange, GradeTrigger, Record
 from credit.rules.engine import evaluate
 from credit.rules.facts import ArchiveFacts, Assessment, Reason, RecordFacts
+from credit.services.bulk import insert_rows, update_rows
 from credit.vocabulary import DETAIL_FIELDS
 
 _FACT_COLUMNS = ("type", "ref", "date", *DETAIL_FIELDS, "resolved_on")
@@ -134,17 +135,14 @@ def _regrade_batch(ids: list[int], as_of: dt.date, cause: GradeTrigger,
             "cause": cause.value,
             "actor_id": actor_id,
         })
-    if new_rows:
-        db.session.execute(insert(Grade), new_rows)
+    insert_rows(Grade.__table__, new_rows)
     # Rows that keep their grade keep their "since"; update the two shapes separately.
     for rows in (
         [r for r in changed_rows if "since" in r],
         [r for r in changed_rows if "since" not in r],
     ):
-        if rows:
-            db.session.execute(update(Grade), rows)
-    if history:
-        db.session.execute(insert(GradeChange), history)
+        update_rows(Grade.__table__, rows, key="enterprise_id")
+    insert_rows(GradeChange.__table__, history)
     after_grade_changes(history)
     return RegradeResult(evaluated=len(facts), changed=len(history))
 

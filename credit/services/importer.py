@@ -15,11 +15,12 @@ from itertools import islice
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
 from credit.extensions import db
 from credit.models import Enterprise, GradeTrigger, Record
 from credit.services import audit
+from credit.services.bulk import insert_rows, update_rows
 from credit.services.exchange import (
     Problems,
     enterprise_values,
@@ -145,8 +146,9 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
     ids = {row.uscc: row.id for row in existing.values()}
     if new:
         returned = db.session.execute(
-            insert(Enterprise).returning(Enterprise.id, Enterprise.uscc,
-                                         sort_by_parameter_order=True),
+            insert(Enterprise.__table__).returning(
+                Enterprise.__table__.c.id, Enterprise.__table__.c.uscc,
+                sort_by_parameter_order=True),
             new,
         )
         ids.update({uscc: eid for eid, uscc in returned})
@@ -158,7 +160,7 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
             audit.record("enterprise.update", "enterprise", old.id, actor_id=actor_id,
                          before={c: getattr(old, c) for c in _ENTERPRISE_COLUMNS}, after=v)
     if changed:
-        db.session.execute(update(Enterprise), changed)
+        update_rows(Enterprise.__table__, changed)
     result.enterprises += len(values)
     result.enterprises_added += len(new)
     result.enterprises_changed += len(changed)
@@ -190,9 +192,7 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
                                 "recorded_by_id": actor_id})
                 audit.record("record.update", "record", old.id, actor_id=actor_id,
                              before={c: getattr(old, c) for c in _RECORD_COLUMNS}, after=rv)
-    if inserts:
-        db.session.execute(insert(Record), inserts)
-    if updates:
-        db.session.execute(update(Record), updates)
+    insert_rows(Record.__table__, inserts)
+    update_rows(Record.__table__, updates)
     result.records_added += len(inserts)
     result.records_changed += len(updates)

@@ -12,11 +12,14 @@ from credit import clock
 from credit.extensions import db
 from credit.models import Enterprise, GradeTrigger, Record
 from credit.services import audit
-from credit.services.exchange import Problems, record_object, record_values, validate_record
+from credit.services.exchange import (
+    RECORD_COLUMNS,
+    Problems,
+    record_object,
+    record_values,
+    validate_record,
+)
 from credit.services.grading import regrade
-from credit.vocabulary import DETAIL_FIELDS
-
-_COLUMNS = ("type", "ref", "date", "note", *DETAIL_FIELDS, "resolved_on")
 
 
 class InvalidRecord(ValueError):
@@ -28,7 +31,7 @@ class InvalidRecord(ValueError):
 
 
 def _snapshot(record: Record) -> dict[str, Any]:
-    return record_object({c: getattr(record, c) for c in _COLUMNS})
+    return record_object({c: getattr(record, c) for c in RECORD_COLUMNS})
 
 
 def _check(enterprise: Enterprise, data: dict[str, Any], *, ignore: Record | None = None) -> None:

@@ -33,6 +33,10 @@ ENTERPRISE_FIELDS = (
     "industry", "address", "products", "records",
 )
 COMMON_RECORD_FIELDS = ("type", "ref", "date", "note")
+#: Database columns that hold an enterprise's and a record's exchange-format content.
+ENTERPRISE_COLUMNS = ("uscc", "name", "district", "established_on", "qualification",
+                      "industry", "address", "products")
+RECORD_COLUMNS = ("type", "ref", "date", "note", *DETAIL_FIELDS, "resolved_on")
 TEXT_LIMITS = {"industry": 200, "address": 500, "note": 1000, "ref": 100, "product": 200}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

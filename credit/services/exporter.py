@@ -10,12 +10,7 @@ from sqlalchemy import select
 
 from credit.extensions import db
 from credit.models import Enterprise, Record
-from credit.services.exchange import enterprise_object
-from credit.vocabulary import DETAIL_FIELDS
-
-_ENTERPRISE_COLUMNS = ("uscc", "name", "district", "established_on", "qualification",
-                       "industry", "address", "products")
-_RECORD_COLUMNS = ("type", "ref", "date", "note", *DETAIL_FIELDS, "resolved_on")
+from credit.services.exchange import ENTERPRISE_COLUMNS, RECORD_COLUMNS, enterprise_object
 
 
 def iter_archive(progress: Callable[[int], None] | None = None) -> Iterator[dict]:
@@ -24,14 +19,14 @@ def iter_archive(progress: Callable[[int], None] | None = None) -> Iterator[dict
     last = ""
     while True:
         heads = db.session.execute(
-            select(Enterprise.id, *[getattr(Enterprise, c) for c in _ENTERPRISE_COLUMNS])
+            select(Enterprise.id, *[getattr(Enterprise, c) for c in ENTERPRISE_COLUMNS])
             .where(Enterprise.uscc > last).order_by(Enterprise.uscc).limit(size)
         ).all()
         if not heads:
             return
         records = defaultdict(list)
         for row in db.session.execute(
-            select(Record.enterprise_id, *[getattr(Record, c) for c in _RECORD_COLUMNS])
+            select(Record.enterprise_id, *[getattr(Record, c) for c in RECORD_COLUMNS])
             .where(Record.enterprise_id.in_([h.id for h in heads]))
             .order_by(Record.enterprise_id, Record.date, Record.type, Record.ref)
         ):

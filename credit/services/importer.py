@@ -22,6 +22,8 @@ from credit.models import Enterprise, GradeTrigger, Record
 from credit.services import audit
 from credit.services.bulk import insert_rows, update_rows
 from credit.services.exchange import (
+    ENTERPRISE_COLUMNS,
+    RECORD_COLUMNS,
     Problems,
     enterprise_values,
     iter_enterprises,
@@ -29,13 +31,6 @@ from credit.services.exchange import (
     validate_file,
 )
 from credit.services.grading import regrade
-from credit.vocabulary import DETAIL_FIELDS
-
-_ENTERPRISE_COLUMNS = (
-    "uscc", "name", "district", "established_on", "qualification", "industry", "address",
-    "products",
-)
-_RECORD_COLUMNS = ("type", "ref", "date", "note", *DETAIL_FIELDS, "resolved_on")
 
 
 class InvalidArchive(Exception):
@@ -138,7 +133,7 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
     existing = {
         row.uscc: row
         for row in db.session.execute(
-            select(Enterprise.id, *[getattr(Enterprise, c) for c in _ENTERPRISE_COLUMNS])
+            select(Enterprise.id, *[getattr(Enterprise, c) for c in ENTERPRISE_COLUMNS])
             .where(Enterprise.uscc.in_([v["uscc"] for v in values]))
         )
     }
@@ -155,10 +150,10 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
     changed = []
     for v in values:
         old = existing.get(v["uscc"])
-        if old is not None and any(getattr(old, c) != v[c] for c in _ENTERPRISE_COLUMNS):
+        if old is not None and any(getattr(old, c) != v[c] for c in ENTERPRISE_COLUMNS):
             changed.append({"id": old.id, **v})
             audit.record("enterprise.update", "enterprise", old.id, actor_id=actor_id,
-                         before={c: getattr(old, c) for c in _ENTERPRISE_COLUMNS}, after=v)
+                         before={c: getattr(old, c) for c in ENTERPRISE_COLUMNS}, after=v)
     if changed:
         update_rows(Enterprise.__table__, changed)
     result.enterprises += len(values)
@@ -174,7 +169,7 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
             (row.enterprise_id, row.type, row.ref): row
             for row in db.session.execute(
                 select(Record.id, Record.enterprise_id,
-                       *[getattr(Record, c) for c in _RECORD_COLUMNS])
+                       *[getattr(Record, c) for c in RECORD_COLUMNS])
                 .where(Record.enterprise_id.in_(old_ids))
             )
         }
@@ -187,11 +182,11 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
             if old is None:
                 inserts.append({**rv, "enterprise_id": eid, "source": source,
                                 "recorded_by_id": actor_id})
-            elif any(getattr(old, c) != rv[c] for c in _RECORD_COLUMNS):
+            elif any(getattr(old, c) != rv[c] for c in RECORD_COLUMNS):
                 updates.append({**rv, "id": old.id, "source": source,
                                 "recorded_by_id": actor_id})
                 audit.record("record.update", "record", old.id, actor_id=actor_id,
-                             before={c: getattr(old, c) for c in _RECORD_COLUMNS}, after=rv)
+                             before={c: getattr(old, c) for c in RECORD_COLUMNS}, after=rv)
     insert_rows(Record.__table__, inserts)
     update_rows(Record.__table__, updates)
     result.records_added += len(inserts)

@@ -244,3 +244,28 @@ def test_validation_does_not_modify_the_input():
     before = copy.deepcopy(obj)
     problems_of(obj)
     assert obj == before
+
+
+def _archive_file(path, count: int) -> None:
+    from credit.services.demo import generate_archive
+    from credit.services.exchange import write_archive
+
+    with path.open("w", encoding="utf-8") as out:
+        write_archive(out, generate_archive(count, 7, TODAY))
+
+
+def test_validation_streams_in_bounded_memory(tmp_path):
+    """Ten times the enterprises must not take anywhere near ten times the memory."""
+    import tracemalloc
+
+    peaks = []
+    for count in (300, 3000):
+        path = tmp_path / f"a{count}.json"
+        _archive_file(path, count)
+        tracemalloc.start()
+        survey = validate_file(str(path), TODAY)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert survey.enterprises == count and not survey.problems
+    # what grows is only the set of USCCs seen (about 100 bytes an enterprise)
+    assert peaks[1] < peaks[0] + 3000 * 400, peaks

@@ -1,0 +1,112 @@
+"""Who may do what: named checks shared by the admin, the portal, the CLI and the services.
+
+Staff act only inside their jurisdiction (``None`` = the whole city). ``city_admin`` may do
+everything any staff role may, except review a case built on records it entered itself.
+``auditor`` reads everything in its jurisdiction and changes nothing. An enterprise account
+acts only for the one enterprise it is bound to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from credit.extensions import db
+from credit.models import (
+    APublicationApplication,
+    DCase,
+    Enterprise,
+    Listing,
+    Record,
+    RepairApplication,
+    Role,
+    User,
+)
+
+_INTERNAL_READERS = frozenset(
+    {Role.CITY_ADMIN, Role.RECORDER, Role.REVIEWER, Role.PUBLISHER, Role.AUDITOR}
+)
+
+
+def _active(user: User | None) -> bool:
+    return user is not None and getattr(user, "id", None) is not None and bool(user.active)
+
+
+def has_role(user: User | None, *roles: Role) -> bool:
+    return _active(user) and user.role in {r.value for r in roles}
+
+
+def enterprise_of(obj: Any) -> Enterprise:
+    """The enterprise an application, case, listing or repair is about."""
+    if isinstance(obj, Enterprise):
+        return obj
+    if isinstance(obj, RepairApplication):
+        return obj.listing.enterprise
+    if isinstance(obj, APublicationApplication | DCase | Listing):
+        return obj.enterprise
+    raise TypeError(f"no enterprise for {obj!r}")
+
+
+def in_jurisdiction(user: User | None, obj: Any) -> bool:
+    """Whether a staff user's jurisdiction covers the object's enterprise."""
+    if not _active(user) or not user.is_staff:
+        return False
+    return user.jurisdiction is None or user.jurisdiction == enterprise_of(obj).district
+
+
+def _staff(user: User | None, obj: Any, *roles: Role) -> bool:
+    return has_role(user, Role.CITY_ADMIN, *roles) and in_jurisdiction(user, obj)
+
+
+def can_view_internal(user: User | None, enterprise: Any) -> bool:
+    """Archives, internal grades and cases: staff other than evaluator and inspector."""
+    return has_role(user, *_INTERNAL_READERS) and in_jurisdiction(user, enterprise)
+
+
+def can_view_audit(user: User | None) -> bool:
+    return has_role(user, Role.AUDITOR, Role.CITY_ADMIN)
+
+
+def can_manage_users(user: User | None) -> bool:
+    return has_role(user, Role.CITY_ADMIN)
+
+
+def can_record(user: User | None, enterprise: Any) -> bool:
+    """Add, correct and retire archive records, import archives."""
+    return _staff(user, enterprise, Role.RECORDER)
+
+
+def recorded_any(user: User, case: DCase) -> bool:
+    """Whether ``user`` entered any of the records the case is built on."""
+    if not case.record_ids:
+        return False
+    return db.session.scalar(
+        select(Record.id).where(Record.id.in_(case.record_ids),
+                                Record.recorded_by_id == user.id).limit(1)
+    ) is not None
+
+
+def can_review(user: User | None, case: DCase) -> bool:
+    """Confirm or dismiss a proposed D case (four eyes: never one built on your own records)."""
+    return _staff(user, case, Role.REVIEWER) and not recorded_any(user, case)
+
+
+def can_publish(user: User | None, obj: Any) -> bool:
+    """Publish, notify, decide, remove, handle repair: the disclosure officer's acts."""
+    return _staff(user, obj, Role.PUBLISHER)
+
+
+def can_evaluate(user: User | None, application: APublicationApplication) -> bool:
+    """The provincial evaluation of an A application."""
+    return _staff(user, application, Role.EVALUATOR)
+
+
+def can_give_inspection_opinion(user: User | None,
+                                application: APublicationApplication) -> bool:
+    return _staff(user, application, Role.INSPECTOR) and bool(application.needs_inspection)
+
+
+def can_act_for_enterprise(user: User | None, enterprise: Any) -> bool:
+    """Apply, withdraw consent, answer a notice, apply for repair: the enterprise itself."""
+    return has_role(user, Role.ENTERPRISE) and user.enterprise_id == enterprise_of(enterprise).id

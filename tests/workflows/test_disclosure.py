@@ -1,0 +1,97 @@
+"""The public read model holds exactly the published, unexpired listings, and nothing else."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import select
+
+from credit.models import DCase
+from credit.services import disclosure
+from credit.workflows.a_publication import (
+    apply_for_publication,
+    evaluate_application,
+    publish_application,
+    withdraw_consent,
+)
+from credit.workflows.d_listing import answer_notice, confirm_case, decide_case, send_notice
+
+
+def publish_a(w, key="a"):
+    app = apply_for_publication(w.u[f"ent_{key}"])
+    evaluate_application(w.u["evaluator"], app, approve=True, reasons="ok")
+    publish_application(w.u["admin"], app)
+    return app
+
+
+def test_unlisted_enterprises_are_indistinguishable(db, world):
+    # a: A but not published (an application in evaluation), b: B, c: C, d: D with a case.
+    app = apply_for_publication(world.u["ent_a"])
+    evaluate_application(world.u["evaluator"], app, approve=True, reasons="ok")
+    case = db.session.scalar(select(DCase).where(DCase.enterprise_id == world.e["d"].id))
+    confirm_case(world.u["reviewer_city"], case)
+    send_notice(world.u["publisher"], case)
+    db.session.commit()
+    for key in ("a", "b", "c", "d", "a_h"):
+        assert disclosure.listing_for(world.e[key].uscc) == ()
+        name = world.e[key].name
+        assert disclosure.published_listings(query=name) == []
+        assert disclosure.count_published(query=name) == 0
+    assert disclosure.published_listings() == []
+    assert disclosure.changes_since(None) == []
+
+
+def test_only_live_listings_with_only_public_fields(db, world):
+    publish_a(world)
+    case = db.session.scalar(select(DCase).where(DCase.enterprise_id == world.e["d"].id))
+    confirm_case(world.u["reviewer_city"], case)
+    send_notice(world.u["publisher"], case)
+    answer_notice(world.u["ent_d"], case, "申辩")
+    decide_case(world.u["publisher"], case, publish=True, reasons=["D2"],
+                record_ids=case.record_ids)
+    db.session.commit()
+    rows = disclosure.published_listings()
+    assert {(r.uscc, r.kind) for r in rows} == {(world.e["a"].uscc, "A"),
+                                                (world.e["d"].uscc, "D")}
+    fields = {f.name for f in dataclasses.fields(disclosure.PublicListing)}
+    assert fields == {"uscc", "name", "district", "kind", "published_on", "expires_on",
+                      "reasons", "records", "summary"}
+    a = next(r for r in rows if r.kind == "A")
+    assert (a.reasons, a.records, a.summary) == ((), (), None)
+    d = next(r for r in rows if r.kind == "D")
+    assert d.reasons == ("D2",)
+    assert [(x.type, x.date) for x in d.records] == [("violation", dt.date(2026, 3, 15))]
+    assert [r.kind for r in disclosure.published_listings(kind="D")] == ["D"]
+    assert disclosure.published_listings(district="桦南县") == []
+    assert [r.kind for r in disclosure.published_listings(query="守信")] == ["A"]
+    assert disclosure.published_listings(query=world.e["d"].uscc[:10])[0].kind == "D"
+    assert disclosure.count_published() == 2
+    assert disclosure.published_listings(limit=1, offset=1)[0].uscc in {
+        world.e["a"].uscc, world.e["d"].uscc}
+
+
+def test_removed_listing_leaves_at_once_and_the_feed_announces_it(db, world):
+    before = dt.datetime(2000, 1, 1)
+    app = publish_a(world)
+    db.session.commit()
+    assert [c.change for c in disclosure.changes_since(before)] == ["published"]
+    mark = disclosure.changes_since(before)[-1].at
+    withdraw_consent(world.u["ent_a"], app)
+    # Same transaction, not yet committed: already gone from the read model.
+    assert disclosure.listing_for(world.e["a"].uscc) == ()
+    db.session.commit()
+    feed = disclosure.changes_since(before)
+    assert [(c.uscc, c.kind, c.change) for c in feed] == [
+        (world.e["a"].uscc, "A", "published"), (world.e["a"].uscc, "A", "removed")]
+    assert [c.change for c in disclosure.changes_since(mark)] == ["removed"]
+
+
+def test_expired_listing_leaves_on_its_expiry_day_even_before_tick(db, world):
+    publish_a(world)
+    db.session.commit()
+    uscc = world.e["a"].uscc
+    assert disclosure.listing_for(uscc, today=dt.date(2027, 10, 14))
+    assert disclosure.listing_for(uscc, today=dt.date(2027, 10, 15)) == ()
+    world.pin("2027-10-15")
+    assert disclosure.published_listings() == []

@@ -34,6 +34,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     INSTANCE.mkdir(exist_ok=True)
 
     import credit.models  # noqa: F401  (registers the tables)
+    import credit.workflows.a_publication  # noqa: F401  (grade-change hooks: A withdrawal)
+    import credit.workflows.d_listing  # noqa: F401  (grade-change hooks: D case proposal)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)

@@ -249,3 +249,12 @@ def user_demo_command() -> None:
         click.echo(f"Demo account {username} ({role}), password {password}")
     if not created:
         click.echo("Demo accounts already exist.")
+
+
+def _register_workflow_commands() -> None:
+    from credit.cli_workflows import register
+
+    register(credit_cli)
+
+
+_register_workflow_commands()

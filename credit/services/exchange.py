@@ -64,15 +64,23 @@ class Problems:
 # -- reading -----------------------------------------------------------------------------------
 
 
+def open_archive(path: str) -> IO[bytes]:
+    """Open a file for reading, past a UTF-8 byte-order mark if it has one."""
+    f = open(path, "rb")  # the caller closes it
+    if f.read(3) != b"\xef\xbb\xbf":
+        f.seek(0)
+    return f
+
+
 def read_format(path: str) -> Any:
     """The value of the top-level ``format`` key (``None`` when absent)."""
-    with open(path, "rb") as f:
+    with open_archive(path) as f:
         return next(ijson.items(f, "format"), None)
 
 
 def _enterprises_kind(path: str) -> str | None:
     """The JSON kind of the top-level ``enterprises`` value, read without loading it."""
-    with open(path, "rb") as f:
+    with open_archive(path) as f:
         for prefix, event, _value in ijson.parse(f):
             if prefix == "enterprises":
                 return {"start_array": "array", "start_map": "object"}.get(event, event)
@@ -85,14 +93,14 @@ def _enterprises_kind(path: str) -> str | None:
 
 def iter_enterprises(path: str) -> Iterator[Any]:
     """Each element of the top-level ``enterprises`` array, one at a time."""
-    with open(path, "rb") as f:
+    with open_archive(path) as f:
         yield from ijson.items(f, "enterprises.item", use_float=True)
 
 
 def check_top_level(path: str) -> None:
     """Raise :class:`ArchiveError` unless the file is a JSON object of this format."""
     try:
-        with open(path, "rb") as f:
+        with open_archive(path) as f:
             first = next(ijson.parse(f), None)
         if first is None or first[1] != "start_map":
             raise ArchiveError("the file must hold a JSON object with 'format' and 'enterprises'")

@@ -269,3 +269,11 @@ def test_validation_streams_in_bounded_memory(tmp_path):
         assert survey.enterprises == count and not survey.problems
     # what grows is only the set of USCCs seen (about 100 bytes an enterprise)
     assert peaks[1] < peaks[0] + 3000 * 400, peaks
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.json"
+    doc = {"format": "jms-quality-archive/1", "enterprises": [enterprise()]}
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(doc, ensure_ascii=False).encode())
+    survey = validate_file(str(path), TODAY)
+    assert (survey.enterprises, survey.problems.items) == (1, [])

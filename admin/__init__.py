@@ -11,7 +11,7 @@ from admin.views import StaffIndexView
 def init_admin(app: Flask) -> Admin:
     admin = Admin(
         name=_l("质量信用监管后台"),
-        theme=Bootstrap4Theme(fluid=True),
+        theme=Bootstrap4Theme(base_template="admin/staff_base.html", fluid=True),
         index_view=StaffIndexView(name=_l("首页"), url="/admin"),
     )
     admin.init_app(app)

@@ -56,6 +56,13 @@ def test_staff_sees_the_admin_index_in_chinese(client, staff):
     assert "质量信用监管后台" in html
     assert "管辖范围：郊区" in html
     assert "首页" in html  # flask-admin chrome in Chinese too
+    assert "王录入" in html and 'action="/logout"' in html
+
+
+def test_sign_out_from_the_admin(client, staff):
+    login(client, "clerk", "clerk-password")
+    assert client.post("/logout").headers["Location"] == "/"
+    assert client.get("/admin/").status_code == 302
 
 
 def test_wrong_password_is_refused_without_saying_which_part(client, staff):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, session
 from flask_babel import get_locale
 
-from credit.config import INSTANCE, ROOT, Config
+from credit.config import INSTANCE, ROOT, Config, instance_secret_key
 from credit.extensions import babel, db, login_manager, migrate
 
 MIGRATIONS = ROOT / "credit" / "migrations"
@@ -32,6 +32,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     INSTANCE.mkdir(exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key()
 
     import credit.models  # noqa: F401  (registers the tables)
     import credit.workflows.a_publication  # noqa: F401  (grade-change hooks: A withdrawal)

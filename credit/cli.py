@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 from flask import g
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from credit import clock
@@ -21,7 +21,16 @@ from credit.services.exchange import write_archive
 from credit.services.grading import iter_assessments, reasons_json, regrade_all
 from credit.vocabulary import DISTRICTS
 
-credit_cli = AppGroup("credit", help="Quality-credit archive, grades and workflows.")
+
+@click.group("credit", cls=AppGroup)
+@click.pass_context
+@with_appcontext
+def credit_cli(ctx: click.Context) -> None:
+    """Quality-credit archive, grades and workflows."""
+    from credit.services.schema import schema_problem
+
+    if ctx.invoked_subcommand != "init" and (problem := schema_problem()):
+        _fail(f"{problem}; run: flask --app wsgi credit init")
 
 
 @credit_cli.result_callback()

@@ -163,3 +163,22 @@ def test_explain_shows_reasons_and_what_changes_next(cli, today, write_json, sam
     assert [(n["on"], n["grade"]) for n in shown["next"]] == [
         ("2027-01-01", "B"), ("2029-04-11", "A")]
     assert cli("explain", "910000000000000000").exit_code == 1
+
+
+def test_commands_on_an_uninitialised_database_say_what_to_do(tmp_path, write_json):
+    from credit.extensions import db as _db
+    from wsgi import create_app
+
+    fresh = create_app({"TESTING": True, "SECRET_KEY": "t",
+                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'new.db'}"})
+    runner = fresh.test_cli_runner()
+    path = write_json({"format": "jms-quality-archive/1", "enterprises": []})
+    with fresh.app_context():  # the command runs against this app, not the suite's
+        result = runner.invoke(args=["credit", "import", str(path)])
+        assert result.exit_code == 1
+        assert "the database has no schema yet; run: flask --app wsgi credit init" \
+            in result.stderr
+        assert runner.invoke(args=["credit", "init"]).exit_code == 0
+        assert runner.invoke(args=["credit", "import", str(path)]).exit_code == 0
+        _db.session.remove()
+        _db.engine.dispose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale
 
 from credit.config import INSTANCE, ROOT, Config, instance_secret_key
@@ -13,7 +13,7 @@ MIGRATIONS = ROOT / "credit" / "migrations"
 
 def select_locale() -> str:
     """Chinese by default; the visitor's choice (kept in the session) otherwise."""
-    chosen = session.get("lang")
+    chosen = session.get("lang") if has_request_context() else None
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]

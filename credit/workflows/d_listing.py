@@ -50,36 +50,52 @@ def _log(action: str, case: DCase, actor_id: int | None, before: dict, **extra) 
                  after={**_state(case), **extra})
 
 
-def open_case(enterprise_id: int) -> DCase | None:
-    return db.session.scalar(
-        select(DCase).where(DCase.enterprise_id == enterprise_id,
-                            DCase.state.in_([s.value for s in DCASE_OPEN]))
-    )
-
-
-def live_d_listing(enterprise_id: int) -> Listing | None:
-    return db.session.scalar(
-        select(Listing).where(Listing.enterprise_id == enterprise_id,
-                              Listing.kind == ListingKind.D.value, Listing.removed_on.is_(None))
-    )
-
-
 def propose_case(enterprise_id: int, *, reasons: list[dict], rulebook: str,
                  proposed_on: dt.date) -> DCase | None:
     """Open a case with the D reasons and their records, unless one is open or listed already."""
-    if open_case(enterprise_id) is not None or live_d_listing(enterprise_id) is not None:
-        return None
-    refs = sorted({ref for reason in reasons for ref in reason.get("refs", ())})
-    record_ids = sorted(db.session.scalars(
-        select(Record.id).where(Record.enterprise_id == enterprise_id, Record.ref.in_(refs))
-    ).all()) if refs else []
-    case = DCase(enterprise_id=enterprise_id, state=DCaseState.PROPOSED.value,
-                 proposed_on=proposed_on, reasons=reasons, record_ids=record_ids,
-                 rulebook=rulebook)
-    db.session.add(case)
-    flush(case)
-    _log("propose", case, None, {}, reasons=reasons, record_ids=record_ids)
-    return case
+    cases = propose_cases([{"enterprise_id": enterprise_id, "reasons": reasons,
+                            "rulebook": rulebook, "changed_on": proposed_on}])
+    return cases[0] if cases else None
+
+
+def _busy(enterprise_ids: list[int]) -> set[int]:
+    """Those of the enterprises that have an open case or a live D listing."""
+    open_cases = db.session.scalars(
+        select(DCase.enterprise_id).where(DCase.enterprise_id.in_(enterprise_ids),
+                                          DCase.state.in_([s.value for s in DCASE_OPEN])))
+    listed = db.session.scalars(
+        select(Listing.enterprise_id).where(Listing.enterprise_id.in_(enterprise_ids),
+                                            Listing.kind == ListingKind.D.value,
+                                            Listing.removed_on.is_(None)))
+    return set(open_cases) | set(listed)
+
+
+def propose_cases(changes: list[dict]) -> list[DCase]:
+    """One case per grade change to D (history rows), in a few queries for the whole batch."""
+    busy = _busy([c["enterprise_id"] for c in changes])
+    todo = [c for c in changes if c["enterprise_id"] not in busy]
+    if not todo:
+        return []
+    refs = {c["enterprise_id"]: {ref for reason in c["reasons"] for ref in reason.get("refs", ())}
+            for c in todo}
+    record_ids: dict[int, list[int]] = {eid: [] for eid in refs}
+    wanted = set().union(*refs.values())
+    if wanted:
+        for eid, rid, ref in db.session.execute(
+            select(Record.enterprise_id, Record.id, Record.ref).where(
+                Record.enterprise_id.in_(list(refs)), Record.ref.in_(wanted))
+        ):
+            if ref in refs[eid]:
+                record_ids[eid].append(rid)
+    cases = [DCase(enterprise_id=c["enterprise_id"], state=DCaseState.PROPOSED.value,
+                   proposed_on=c["changed_on"], reasons=c["reasons"],
+                   record_ids=sorted(record_ids[c["enterprise_id"]]), rulebook=c["rulebook"])
+             for c in todo]
+    db.session.add_all(cases)
+    db.session.flush()
+    for case in cases:
+        _log("propose", case, None, {}, reasons=case.reasons, record_ids=case.record_ids)
+    return cases
 
 
 def confirm_case(actor: User, case: DCase, *, note: str | None = None,
@@ -246,21 +262,24 @@ def expire_listing(listing: Listing) -> None:
 def on_grade_changes(history: list[dict]) -> None:
     """Grade became D: propose a case. Grade left D while listed: prompt the publisher."""
     became = [r for r in history if r["new_grade"] == "D" and r["old_grade"] != "D"]
-    left = [r["enterprise_id"] for r in history
-            if r["old_grade"] == "D" and r["new_grade"] != "D"]
-    for row in became:
-        propose_case(row["enterprise_id"], reasons=row["reasons"], rulebook=row["rulebook"],
-                     proposed_on=row["changed_on"])
-        _prompt(row["enterprise_id"], False)
-    for eid in left:
-        _prompt(eid, True)
-    if became or left:
-        db.session.flush()
+    left = {r["enterprise_id"] for r in history
+            if r["old_grade"] == "D" and r["new_grade"] != "D"}
+    if became:
+        propose_cases(became)
+    changed = left | {r["enterprise_id"] for r in became}
+    if not changed:
+        return
+    for listing in db.session.scalars(
+        select(Listing).where(Listing.enterprise_id.in_(changed),
+                              Listing.kind == ListingKind.D.value, Listing.removed_on.is_(None))
+    ):
+        _prompt(listing, listing.enterprise_id in left)
+    db.session.flush()
 
 
-def _prompt(enterprise_id: int, prompted: bool) -> None:
-    listing = live_d_listing(enterprise_id)
-    if listing is None or listing.removal_prompted == prompted:
+def _prompt(listing: Listing, prompted: bool) -> None:
+    """Flag (or unflag) a live D listing for the publisher to consider removal."""
+    if listing.removal_prompted == prompted:
         return
     before = listing_state(listing)
     listing.removal_prompted = prompted

@@ -260,10 +260,33 @@ def user_demo_command() -> None:
         click.echo("Demo accounts already exist.")
 
 
-def _register_workflow_commands() -> None:
-    from credit.cli_workflows import register
 
-    register(credit_cli)
+@credit_cli.command("tick")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="The date (default today).")
+def tick_command(as_of: str | None) -> None:
+    """Expire listings, close answer periods, flag overdue items (daily; idempotent)."""
+    from credit.services.tick import tick
+
+    day = _date_option(as_of)
+    _as_cli_actor()
+    result = tick(day)
+    db.session.commit()
+    click.echo(f"tick {day}: {result.expired_a} A and {result.expired_d} D listings expired, "
+               f"{result.answer_periods_closed} answer periods closed, "
+               f"{result.overdue_flagged} overdue items flagged.")
 
 
-_register_workflow_commands()
+audit_cli = AppGroup("audit", help="The audit log.")
+credit_cli.add_command(audit_cli)
+
+
+@audit_cli.command("verify")
+def audit_verify_command() -> None:
+    """Check the hash chain; report the first broken entry (exit 1) or that it is intact."""
+    from credit.models import AuditEntry
+
+    broken = next(audit.verify(), None)
+    if broken is not None:
+        _fail(f"audit chain broken at entry {broken.entry_id}: {broken.problem}")
+    total = db.session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+    click.echo(f"audit chain intact: {total} entries")

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select, text
 
-from credit.cli import credit_cli
-from credit.cli_workflows import register
 from credit.models import Listing
 from credit.workflows.a_publication import (
     apply_for_publication,
     evaluate_application,
     publish_application,
 )
-
-
-@pytest.fixture(autouse=True)
-def _commands():
-    if "tick" not in credit_cli.commands:
-        register(credit_cli)
 
 
 def test_tick_expires_and_is_idempotent(db, world, cli):

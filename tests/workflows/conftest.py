@@ -10,8 +10,6 @@ import pytest
 from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
-import credit.workflows.a_publication  # noqa: F401,I001  (registers the grade listeners)
-import credit.workflows.d_listing  # noqa: F401
 from credit.models import Enterprise, GradeTrigger, Record, Role
 from credit.services.accounts import create_user
 from credit.services.grading import regrade

@@ -1,7 +1,8 @@
-"""Set-based writes for batches: one executemany statement per batch, not one per row.
+"""Set-based writes for batches: one statement (or one COPY) per batch, never one per row.
 
-The ORM's bulk helpers fall back to a statement per row on some mappings; these go straight to
-Core, which batches on SQLite and PostgreSQL alike.
+SQLite gets a Core executemany. PostgreSQL gets COPY: psycopg's executemany runs the INSERT once
+per row on the server, and multi-row VALUES spends its time parsing placeholders; COPY streams
+the rows in one command, inside the same transaction.
 """
 
 from __future__ import annotations
@@ -9,14 +10,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import JSON, Table, bindparam, insert, update
 
 from credit.extensions import db
 
 
 def insert_rows(table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
+    """Insert rows that all have the same keys; columns left out take their server defaults."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
         db.session.execute(insert(table), rows)
+        return
+    from psycopg.types.json import Json
+
+    names = list(rows[0])
+    as_json = [isinstance(table.c[name].type, JSON) for name in names]
+    columns = ", ".join(connection.dialect.identifier_preparer.quote(n) for n in names)
+    name = connection.dialect.identifier_preparer.format_table(table)
+    with connection.connection.dbapi_connection.cursor() as cursor, cursor.copy(
+        f"COPY {name} ({columns}) FROM STDIN"
+    ) as copy:
+        for row in rows:
+            copy.write_row([Json(row[n]) if j and row[n] is not None else row[n]
+                            for n, j in zip(names, as_json, strict=True)])
 
 
 def update_rows(table: Table, rows: Sequence[dict[str, Any]], key: str = "id") -> None:

@@ -25,7 +25,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from credit.extensions import db
 
@@ -114,7 +114,25 @@ class RepairState(enum.StrEnum):
 REPAIR_OPEN = (RepairState.APPLIED, RepairState.ACCEPTED)
 
 
-class APublicationApplication(db.Model):
+class Versioned:
+    """Optimistic locking: every UPDATE checks and bumps ``version``, so of two people acting
+    on the same row at once only the first succeeds (the other gets StaleDataError)."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    version: Mapped[int] = mapped_column(Integer)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.version}
+
+
+class Edited:
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, server_default=func.now(), onupdate=func.now()
+    )
+
+
+class APublicationApplication(Versioned, Edited, db.Model):
     __tablename__ = "a_publication_applications"
     __table_args__ = (
         CheckConstraint(_one_of("state", APubState), name="state"),
@@ -161,13 +179,6 @@ class APublicationApplication(db.Model):
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     ended_reason: Mapped[str | None] = mapped_column(String(20))
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime, server_default=func.now(), onupdate=func.now()
-    )
-    version: Mapped[int] = mapped_column(Integer)
-
-    __mapper_args__ = {"version_id_col": version}
 
     enterprise = relationship("Enterprise")
 
@@ -193,7 +204,7 @@ class ConsentEntry(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
-class DCase(db.Model):
+class DCase(Versioned, Edited, db.Model):
     """A proposed D listing (严重失信名单), from the grade change to the publisher's decision."""
 
     __tablename__ = "d_cases"
@@ -245,13 +256,6 @@ class DCase(db.Model):
     decision_note: Mapped[str | None] = mapped_column(Text)
     # {"reasons": ["D2"], "records": [{"type", "date", "ref"}], "summary": "..."}
     disclosed: Mapped[dict | None] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime, server_default=func.now(), onupdate=func.now()
-    )
-    version: Mapped[int] = mapped_column(Integer)
-
-    __mapper_args__ = {"version_id_col": version}
 
     enterprise = relationship("Enterprise")
 
@@ -259,7 +263,7 @@ class DCase(db.Model):
         return f"<DCase {self.id} {self.state}>"
 
 
-class Listing(db.Model):
+class Listing(Versioned, db.Model):
     """A published listing: what the public sees while removed_on is empty and before expiry."""
 
     __tablename__ = "listings"
@@ -304,10 +308,6 @@ class Listing(db.Model):
     disclosed: Mapped[dict] = mapped_column(JSON, default=dict)
     # D: the grade is no longer D; the publisher is asked to consider removal.
     removal_prompted: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
-    version: Mapped[int] = mapped_column(Integer)
-
-    __mapper_args__ = {"version_id_col": version}
 
     enterprise = relationship("Enterprise")
     application = relationship("APublicationApplication")
@@ -321,7 +321,7 @@ class Listing(db.Model):
         return f"<Listing {self.kind} {self.id} {self.published_on}..{self.expires_on}>"
 
 
-class RepairApplication(db.Model):
+class RepairApplication(Versioned, db.Model):
     """Credit repair (信用修复) of a published D listing."""
 
     __tablename__ = "repair_applications"
@@ -364,10 +364,6 @@ class RepairApplication(db.Model):
     verifier_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decision_reasons: Mapped[str | None] = mapped_column(Text)
     overdue_flagged_on: Mapped[dt.date | None] = mapped_column(Date)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
-    version: Mapped[int] = mapped_column(Integer)
-
-    __mapper_args__ = {"version_id_col": version}
 
     listing = relationship("Listing")
 

@@ -16,7 +16,8 @@ from credit.extensions import db
 
 
 def insert_rows(table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows that all have the same keys; columns left out take their server defaults."""
+    """Insert rows that all have the same keys; columns left out take their server defaults
+    (so every column with a Python-side default must be given)."""
     if not rows:
         return
     connection = db.session.connection()
@@ -26,6 +27,11 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]]) -> None:
     from psycopg.types.json import Json
 
     names = list(rows[0])
+    # COPY applies only the database's defaults: a Python-side one left out would differ
+    # from SQLite, so callers must give those columns.
+    missing = [c.name for c in table.columns if c.default is not None and c.name not in names]
+    if missing:
+        raise ValueError(f"insert into {table.name} must give {', '.join(missing)}")
     as_json = [isinstance(table.c[name].type, JSON) for name in names]
     columns = ", ".join(connection.dialect.identifier_preparer.quote(n) for n in names)
     name = connection.dialect.identifier_preparer.format_table(table)

@@ -33,6 +33,10 @@ def _active(user: User | None) -> bool:
     return user is not None and getattr(user, "id", None) is not None and bool(user.active)
 
 
+def is_active_staff(user: User | None) -> bool:
+    return _active(user) and user.is_staff
+
+
 def has_role(user: User | None, *roles: Role) -> bool:
     return _active(user) and user.role in {r.value for r in roles}
 
@@ -50,7 +54,7 @@ def enterprise_of(obj: Any) -> Enterprise:
 
 def in_jurisdiction(user: User | None, obj: Any) -> bool:
     """Whether a staff user's jurisdiction covers the object's enterprise."""
-    if not _active(user) or not user.is_staff:
+    if not is_active_staff(user):
         return False
     return user.jurisdiction is None or user.jurisdiction == enterprise_of(obj).district
 

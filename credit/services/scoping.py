@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import false
 
 from credit.models import User
+from credit.permissions import is_active_staff
 
 Q = TypeVar("Q")
 
@@ -18,7 +19,7 @@ def scope_to_jurisdiction(query: Q, user: User | None, district_column: Any) -> 
     else (anonymous, inactive, enterprise accounts): a filter that matches nothing.
     Role checks (who may read internal data at all) stay with :mod:`credit.permissions`.
     """
-    if user is None or getattr(user, "id", None) is None or not user.active or not user.is_staff:
+    if not is_active_staff(user):
         return query.where(false())
     if user.jurisdiction is None:
         return query

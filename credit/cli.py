@@ -260,7 +260,6 @@ def user_demo_command() -> None:
         click.echo("Demo accounts already exist.")
 
 
-
 @credit_cli.command("tick")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="The date (default today).")
 def tick_command(as_of: str | None) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from credit import clock
 from credit.extensions import db
 from credit.models import Enterprise, GradeTrigger, Record
@@ -38,9 +40,10 @@ def _check(enterprise: Enterprise, data: dict[str, Any], *, ignore: Record | Non
     problems = Problems()
     validate_record(data, "record", enterprise.established_on, clock.today(), problems)
     if not problems:
-        clash = db.session.query(Record.id).filter_by(
-            enterprise_id=enterprise.id, type=data["type"], ref=data["ref"]).first()
-        if clash is not None and (ignore is None or clash.id != ignore.id):
+        clash = db.session.scalar(select(Record.id).where(
+            Record.enterprise_id == enterprise.id, Record.type == data["type"],
+            Record.ref == data["ref"]))
+        if clash is not None and (ignore is None or clash != ignore.id):
             problems.add("record.ref", f"{data['ref']!r} is already recorded as a {data['type']}")
     if problems:
         raise InvalidRecord(problems)

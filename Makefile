@@ -41,5 +41,6 @@ clean:
 
 # Refresh the catalogue after changing user-facing text; then translate the new entries.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --ignore-dirs='.venv' .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations -N
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --ignore-dirs='.venv' \
+		--sort-output --no-location .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -N --no-fuzzy-matching

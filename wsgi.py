@@ -6,7 +6,7 @@ from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale
 
 from credit.config import INSTANCE, ROOT, Config, instance_secret_key
-from credit.extensions import babel, db, login_manager, migrate
+from credit.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS = ROOT / "credit" / "migrations"
 
@@ -43,6 +43,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
 
     from credit.cli import credit_cli
 

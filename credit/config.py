@@ -60,6 +60,8 @@ class Config:
     # Rows written per statement batch by imports, demo data and regrades.
     BATCH_SIZE = int(os.environ.get("CREDIT_BATCH_SIZE", "1000"))
     WTF_CSRF_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
     # Pin "today" (ISO date) for rehearsals and tests; empty means the real date.
     CREDIT_TODAY = os.environ.get("CREDIT_TODAY") or None
 

@@ -1,9 +1,12 @@
 """Flask extensions, created unbound and bound to the app in ``create_app``."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -25,3 +28,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
 login_manager = LoginManager()
+csrf = CSRFProtect()
+# Limits are declared on the routes; counts live in RATELIMIT_STORAGE_URI (memory by default:
+# one process; give several workers or machines a shared store such as Redis).
+limiter = Limiter(key_func=get_remote_address)

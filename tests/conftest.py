@@ -18,8 +18,8 @@ from credit.config import TestConfig
 from credit.extensions import db as _db
 from wsgi import create_app
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-EXAMPLES = SHARED / "spec" / "examples"
+# The bureau's sample archive and the grades it must produce, kept with the tests.
+EXAMPLES = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +105,7 @@ def cli(app, db):
 @pytest.fixture(scope="session")
 def sample_archive() -> dict:
     path = EXAMPLES / "sample-archive.json"
-    assert path.is_file(), f"the shared sample archive is missing: {path}"
+    assert path.is_file(), f"the sample archive is missing: {path}"
     return json.loads(path.read_text(encoding="utf-8"))
 
 

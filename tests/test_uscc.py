@@ -15,7 +15,7 @@ from credit.uscc import (
     uscc_problem,
 )
 
-# from the project's sample archive (shared/spec/examples/sample-archive.json)
+# from the project's sample archive (tests/data/sample-archive.json)
 SAMPLE_CODES = [
     "912308041043321813",
     "91230822196001338R",

@@ -27,7 +27,7 @@ from tests.rules.conftest import (
     violation,
 )
 
-EXAMPLES = Path(__file__).parents[2].parent / "shared" / "spec" / "examples"
+EXAMPLES = Path(__file__).parents[1] / "data"
 
 
 def codes(assessment: Assessment) -> list[str]:

@@ -20,6 +20,8 @@ from credit.models.listings import (
     RepairState,
 )
 from credit.models.records import Record
+from credit.models.security import LoginFailure
+from credit.models.stats import GradeStat, MovementStat
 from credit.models.users import Role, User
 
 __all__ = [
@@ -34,11 +36,14 @@ __all__ = [
     "Enterprise",
     "Grade",
     "GradeChange",
+    "GradeStat",
     "GradeTrigger",
     "JobRun",
     "Listing",
     "ListingChange",
     "ListingKind",
+    "LoginFailure",
+    "MovementStat",
     "Record",
     "RemovalReason",
     "RepairApplication",

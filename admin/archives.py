@@ -139,7 +139,7 @@ class EnterpriseAdmin(StaffModelView):
     }
     column_filters = (
         EqualsFilter(Enterprise.district, _l("辖区"), options=_district_options),
-        GradeFilter(Grade.grade, _l("信用等级"), options=_grade_options),
+        GradeFilter(Enterprise.id, _l("信用等级"), options=_grade_options),
         IndustryFilter(Enterprise.industry, _l("行业"), options=_division_options),
     )
     def allowed(self, user: User) -> bool:
@@ -243,6 +243,12 @@ class RecordAdmin(StaffModelView):
     @property
     def can_create(self) -> bool:
         return can_record_any(current_user)
+
+    def _handle_view(self, name, **kwargs):
+        if name in ("create_view", "edit_view", "remove") and self.is_accessible() \
+                and not can_record_any(current_user):
+            forbidden()
+        return super()._handle_view(name, **kwargs)
 
     @property
     def can_edit(self) -> bool:

@@ -132,7 +132,8 @@ class ImportAdmin(StaffView):
         upload = form.file.data
         name = os.path.basename(upload.filename or "archive")
         token = secrets.token_urlsafe(16)
-        raw = UPLOADS / f"{token}.upload"
+        is_workbook = name.lower().endswith(".xlsx")
+        raw = UPLOADS / f"{token}.upload{'.xlsx' if is_workbook else ''}"
         upload.save(raw)
         limit = current_app.config["IMPORT_MAX_BYTES"]
         if raw.stat().st_size > limit:
@@ -141,7 +142,7 @@ class ImportAdmin(StaffView):
         archive, places_path = _paths(token)
         converted = None
         try:
-            if name.lower().endswith(".xlsx"):
+            if is_workbook:
                 converted = self._convert(raw, archive)
             else:
                 raw.replace(archive)

@@ -57,7 +57,11 @@ class QueueAdmin(StaffView):
     """The queues of the signed-in user's role, and the item pages."""
 
     def allowed(self, user: User) -> bool:
-        return has_work_queue(user)
+        # Internal readers open the case, repair and listing pages linked from enterprises.
+        return has_work_queue(user) or can_read_archives(user)
+
+    def is_visible(self) -> bool:
+        return has_work_queue(current_user)
 
     # -- lists ---------------------------------------------------------------------------------
 
@@ -111,9 +115,8 @@ class QueueAdmin(StaffView):
         if not form.validate_on_submit():
             _flash_form_errors(form)
             return page(obj, **{key: form})
-        if self.commit_or_flash(lambda: act(form), done):
-            return redirect(request.path.rsplit("/", 1)[0])
-        db.session.expire_all()
+        stale = form.version.data != obj.version
+        self.commit_or_flash(lambda: act(form), done, stale=stale)
         return redirect(request.path.rsplit("/", 1)[0])
 
     @expose("/a/<item_id>/inspect", methods=("POST",))

@@ -77,6 +77,7 @@ class UserAdmin(StaffModelView):
     )
     can_create = True
     can_edit = True
+    can_view_details = False  # the edit page shows everything an administrator may see
 
     def allowed(self, user: User) -> bool:
         return can_manage_users(user)

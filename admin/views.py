@@ -26,7 +26,7 @@ from credit import clock
 from credit.extensions import db
 from credit.models import User
 from credit.permissions import can_open_backend, can_read_archives
-from credit.workflows.errors import WorkflowError
+from credit.workflows.errors import ConcurrentChange, InvalidTransition, WorkflowError
 
 
 def _error_page(code: int, message: str):
@@ -99,8 +99,13 @@ class StaffView(Secured, BaseView):
     def today(self):
         return clock.today()
 
-    def commit_or_flash(self, act: Callable[[], Any], done: str) -> bool:
-        """Run one domain step, commit once; on a refused step roll back and say why."""
+    def commit_or_flash(self, act: Callable[[], Any], done: str, *,
+                        stale: bool = False) -> bool:
+        """Run one domain step, commit once; on a refused step roll back and say why.
+
+        ``stale``: the form was made from an older version of the object. A step refused
+        because the object has moved on is then reported as someone else acting first.
+        """
         from admin.wording import workflow_message
 
         try:
@@ -108,6 +113,8 @@ class StaffView(Secured, BaseView):
             db.session.commit()
         except WorkflowError as exc:
             db.session.rollback()
+            if stale and isinstance(exc, InvalidTransition):
+                exc = ConcurrentChange(str(exc))
             flash(workflow_message(exc), "error")
             return False
         flash(done, "success")
@@ -175,7 +182,9 @@ class StaffIndexView(Secured, AdminIndexView):
     def index(self):
         from admin.dashboard import dashboard_context
 
-        return self.render("admin/index.html", **dashboard_context(current_user, clock.today()))
+        context = dashboard_context(current_user, clock.today())
+        db.session.commit()  # keeps the summaries rebuilt for this view, if they were stale
+        return self.render("admin/index.html", **context)
 
 
 __all__ = ["AdminForm", "StaffIndexView", "StaffModelView", "StaffView", "as_int",

@@ -20,6 +20,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 
@@ -240,7 +241,10 @@ def read_workbook(path: str, *, max_rows: int,
     the enterprise sheet. Raises :class:`WorkbookTooLarge` beyond ``max_rows`` rows.
     """
     out = Converted()
-    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise ValueError(f"not a readable Excel workbook: {exc}") from exc
     try:
         sheets = {name: wb[name] for name in wb.sheetnames}
         enterprises: dict[str, dict] = {}

@@ -34,6 +34,7 @@ STAFF = [
     ("admin", Role.CITY_ADMIN, None),
     ("recorder", Role.RECORDER, X), ("recorder_h", Role.RECORDER, H),
     ("reviewer", Role.REVIEWER, X), ("reviewer_h", Role.REVIEWER, H),
+    ("reviewer_city", Role.REVIEWER, None),
     ("publisher", Role.PUBLISHER, X), ("publisher_h", Role.PUBLISHER, H),
     ("evaluator", Role.EVALUATOR, None), ("evaluator_h", Role.EVALUATOR, H),
     ("inspector", Role.INSPECTOR, None), ("inspector_h", Role.INSPECTOR, H),

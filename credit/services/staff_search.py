@@ -1,8 +1,10 @@
 """How the staff backend finds enterprises and records: conditions that indexes can serve.
 
 A term that looks like the start of a USCC matches by prefix (a range on the unique index);
-any term also matches as a substring of the name, and as a prefix of the name's pinyin or
-initials when the archive stores them (``jms`` finds 佳木斯...).
+any term also matches as a substring of the name, and a term of Latin letters as the start of
+the name's pinyin initials (``jms`` finds 佳木斯...; ``name_initials``, kept by
+:mod:`credit.names`). The public site's ranked search is :mod:`credit.services.search`; staff
+lists need a condition inside their own scoped, paged query instead.
 """
 
 from __future__ import annotations
@@ -34,8 +36,5 @@ def enterprise_condition(term: str) -> Any | None:
         options.append(prefix_range(Enterprise.uscc, upper))
     lower = term.lower().replace(" ", "")
     if _ASCII_WORD.fullmatch(lower):
-        for name in ("name_initials", "name_pinyin"):
-            column = getattr(Enterprise, name, None)
-            if column is not None:
-                options.append(prefix_range(column, lower))
+        options.append(prefix_range(Enterprise.name_initials, lower))
     return or_(*options)

@@ -189,3 +189,11 @@ def test_records_list_scoped_and_filtered(world, sign_in):
     html = client.get("/admin/records/", query_string={
         "enterprise_id": world.e["c"].id}).get_data(as_text=True)
     assert world.records[""].ref in html
+
+
+def test_search_by_pinyin_initials(world, sign_in):
+    # 向阳区守信食品有限公司: xiang yang qu shou xin shi pin ...
+    html = sign_in(world.u["admin"]).get("/admin/enterprises/",
+                                          query_string={"search": "xyqsx"}).get_data(
+                                              as_text=True)
+    assert world.e["a"].name in html and world.e["c"].name not in html

@@ -1,7 +1,7 @@
 """staff backend
 
 Revision ID: a7d3b9e2c410
-Revises: 4e86207468d1
+Revises: 7c1e5a90d3b2
 Create Date: 2026-11-26 07:01:03.228459
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7d3b9e2c410'
-down_revision = '4e86207468d1'
+down_revision = '7c1e5a90d3b2'
 branch_labels = None
 depends_on = None
 

@@ -75,7 +75,8 @@ class QueueAdmin(StaffView):
         if wanted not in counts:
             wanted = next((q.key for q in available if counts[q.key][0]), None) or (
                 available[0].key if available else None)
-        queue = queue_service.load_queue(user, wanted, today) if wanted else None
+        queue = queue_service.load_queue(user, wanted, today, counts=counts.get(wanted)) \
+            if wanted else None
         return self.render("admin/queues/index.html", queues=available, counts=counts,
                            current=wanted, queue=queue, today=today,
                            can_read=can_read_archives(user))

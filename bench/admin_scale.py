@@ -199,6 +199,7 @@ def main() -> None:
         ("filter: industry C13", "/admin/enterprises/?flt0_2=C13"),
         ("sort: by name", "/admin/enterprises/?sort=0"),
         (f"search: name '{name_part}'", f"/admin/enterprises/?search={name_part}"),
+        ("search: a name nobody has", "/admin/enterprises/?search=无此企业名称"),
         (f"search: USCC prefix {uscc_prefix}", f"/admin/enterprises/?search={uscc_prefix}"),
         ("enterprise page", f"/admin/enterprises/details/?id={middle}"),
         ("enterprise page, most records", f"/admin/enterprises/details/?id={busy}"),

@@ -9,6 +9,7 @@ and the D review have none in the policy, so only their waiting time is shown).
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,7 @@ from credit.permissions import (
     can_publish_any,
     can_review_cases,
     has_role,
+    is_active_staff,
 )
 from credit.services.scoping import scope_to_jurisdiction
 from credit.workdays import workdays_between
@@ -71,7 +73,8 @@ class QueueDef:
     key: str
     kind: str
     may_act: Callable[[User | None], bool]
-    query: Callable[[dt.date], Select]
+    model: type
+    where: Callable[[dt.date], tuple]  # the SQL conditions of the queue
     since: Callable[[Any], dt.date]
     #: SQL condition for "overdue today" (None: this queue has no deadline).
     overdue: Callable[[dt.date], Any] | None = None
@@ -89,83 +92,61 @@ class Queue:
     may_act: bool
 
 
-def _application(*states: APubState, inspection: bool = False) -> Callable[[dt.date], Select]:
-    def query(today: dt.date) -> Select:
-        stmt = (select(APublicationApplication, Enterprise)
-                .join(Enterprise, Enterprise.id == APublicationApplication.enterprise_id)
-                .where(APublicationApplication.state.in_([s.value for s in states])))
-        if inspection:
-            stmt = stmt.where(APublicationApplication.needs_inspection.is_(True))
-        return stmt
-    return query
+def _states(column, *states: enum.StrEnum):
+    return column.in_([s.value for s in states])
 
 
-def _case(*states: DCaseState) -> Callable[[dt.date], Select]:
-    def query(today: dt.date) -> Select:
-        return (select(DCase, Enterprise).join(Enterprise, Enterprise.id == DCase.enterprise_id)
-                .where(DCase.state.in_([s.value for s in states])))
-    return query
-
-
-def _repair(state: RepairState) -> Callable[[dt.date], Select]:
-    def query(today: dt.date) -> Select:
-        return (select(RepairApplication, Enterprise)
-                .join(Listing, Listing.id == RepairApplication.listing_id)
-                .join(Enterprise, Enterprise.id == Listing.enterprise_id)
-                .where(RepairApplication.state == state.value))
-    return query
-
-
-def _expiring(today: dt.date) -> Select:
-    return (select(Listing, Enterprise).join(Enterprise, Enterprise.id == Listing.enterprise_id)
-            .where(Listing.removed_on.is_(None),
-                   Listing.expires_on <= today + dt.timedelta(days=EXPIRING_DAYS + 1)))
-
-
-def _prompted(today: dt.date) -> Select:
-    return (select(Listing, Enterprise).join(Enterprise, Enterprise.id == Listing.enterprise_id)
-            .where(Listing.removed_on.is_(None), Listing.kind == ListingKind.D.value,
-                   Listing.removal_prompted.is_(True)))
+def _expiring(today: dt.date) -> tuple:
+    return (Listing.removed_on.is_(None),
+            Listing.expires_on <= today + dt.timedelta(days=EXPIRING_DAYS + 1))
 
 
 def _day(value: dt.datetime | dt.date | None) -> dt.date | None:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
+A, D, R = APublicationApplication, DCase, RepairApplication
+
 QUEUES: tuple[QueueDef, ...] = (
-    QueueDef("a_inspection", "a_application", can_inspect_any,
-             _application(APubState.INSPECTION_PENDING, inspection=True),
-             lambda a: a.applied_on,
-             order=lambda: (APublicationApplication.applied_on, APublicationApplication.id)),
-    QueueDef("a_evaluation", "a_application", can_evaluate_any,
-             _application(APubState.EVALUATING),
+    QueueDef("a_inspection", "a_application", can_inspect_any, A,
+             lambda today: (_states(A.state, APubState.INSPECTION_PENDING),
+                            A.needs_inspection.is_(True)),
+             lambda a: a.applied_on, order=lambda: (A.applied_on, A.id)),
+    QueueDef("a_evaluation", "a_application", can_evaluate_any, A,
+             lambda today: (_states(A.state, APubState.EVALUATING),),
              lambda a: _day(a.inspected_at) or a.applied_on,
-             order=lambda: (APublicationApplication.applied_on, APublicationApplication.id)),
-    QueueDef("a_publication", "a_application", can_publish_any,
-             _application(APubState.APPROVED), lambda a: _day(a.evaluated_at),
-             order=lambda: (APublicationApplication.evaluated_at, APublicationApplication.id)),
-    QueueDef("d_review", "d_case", can_review_cases, _case(DCaseState.PROPOSED),
-             lambda c: c.proposed_on, order=lambda: (DCase.proposed_on, DCase.id)),
-    QueueDef("d_notice", "d_case", can_publish_any, _case(DCaseState.CONFIRMED),
-             lambda c: _day(c.reviewed_at), order=lambda: (DCase.reviewed_at, DCase.id)),
-    QueueDef("d_answer", "d_case", can_publish_any, _case(DCaseState.NOTIFIED),
-             lambda c: c.notice_sent_on,
-             overdue=lambda today: DCase.answer_due < today,
-             order=lambda: (DCase.answer_due, DCase.id)),
-    QueueDef("d_decision", "d_case", can_publish_any,
-             _case(DCaseState.ANSWERED, DCaseState.ANSWER_CLOSED),
+             order=lambda: (A.applied_on, A.id)),
+    QueueDef("a_publication", "a_application", can_publish_any, A,
+             lambda today: (_states(A.state, APubState.APPROVED),),
+             lambda a: _day(a.evaluated_at), order=lambda: (A.evaluated_at, A.id)),
+    QueueDef("d_review", "d_case", can_review_cases, D,
+             lambda today: (_states(D.state, DCaseState.PROPOSED),),
+             lambda c: c.proposed_on, order=lambda: (D.proposed_on, D.id)),
+    QueueDef("d_notice", "d_case", can_publish_any, D,
+             lambda today: (_states(D.state, DCaseState.CONFIRMED),),
+             lambda c: _day(c.reviewed_at), order=lambda: (D.reviewed_at, D.id)),
+    QueueDef("d_answer", "d_case", can_publish_any, D,
+             lambda today: (_states(D.state, DCaseState.NOTIFIED),),
+             lambda c: c.notice_sent_on, overdue=lambda today: D.answer_due < today,
+             order=lambda: (D.answer_due, D.id)),
+    QueueDef("d_decision", "d_case", can_publish_any, D,
+             lambda today: (_states(D.state, DCaseState.ANSWERED, DCaseState.ANSWER_CLOSED),),
              lambda c: c.answered_on or c.answer_closed_on or c.answer_due,
-             order=lambda: (DCase.answer_due, DCase.id)),
-    QueueDef("repair_accept", "repair", can_publish_any, _repair(RepairState.APPLIED),
-             lambda r: r.applied_on, overdue=lambda today: RepairApplication.accept_due < today,
-             order=lambda: (RepairApplication.accept_due, RepairApplication.id)),
-    QueueDef("repair_verify", "repair", can_publish_any, _repair(RepairState.ACCEPTED),
-             lambda r: r.handled_on, overdue=lambda today: RepairApplication.verify_due < today,
-             order=lambda: (RepairApplication.verify_due, RepairApplication.id)),
-    QueueDef("listing_removal", "listing", can_publish_any, _prompted,
+             order=lambda: (D.answer_due, D.id)),
+    QueueDef("repair_accept", "repair", can_publish_any, R,
+             lambda today: (R.state == RepairState.APPLIED.value,),
+             lambda r: r.applied_on, overdue=lambda today: R.accept_due < today,
+             order=lambda: (R.accept_due, R.id)),
+    QueueDef("repair_verify", "repair", can_publish_any, R,
+             lambda today: (R.state == RepairState.ACCEPTED.value,),
+             lambda r: r.handled_on, overdue=lambda today: R.verify_due < today,
+             order=lambda: (R.verify_due, R.id)),
+    QueueDef("listing_removal", "listing", can_publish_any, Listing,
+             lambda today: (Listing.removed_on.is_(None), Listing.kind == ListingKind.D.value,
+                            Listing.removal_prompted.is_(True)),
              lambda listing: listing.published_on,
              order=lambda: (Listing.expires_on, Listing.id)),
-    QueueDef("listing_expiring", "listing", can_publish_any, _expiring,
+    QueueDef("listing_expiring", "listing", can_publish_any, Listing, _expiring,
              lambda listing: listing.published_on,
              order=lambda: (Listing.expires_on, Listing.id)),
 )
@@ -181,26 +162,47 @@ def queues_for(user: User | None) -> list[QueueDef]:
     return [q for q in QUEUES if may_read(user, q)]
 
 
-def _scoped(queue: QueueDef, user: User, today: dt.date) -> Select:
-    return scope_to_jurisdiction(queue.query(today), user, Enterprise.district)
+def _with_enterprise(stmt: Select, model: type) -> Select:
+    """Join the enterprise an item is about (a repair's through its listing)."""
+    if model is RepairApplication:
+        stmt = stmt.join(Listing, Listing.id == RepairApplication.listing_id)
+        return stmt.join(Enterprise, Enterprise.id == Listing.enterprise_id)
+    return stmt.join(Enterprise, Enterprise.id == model.enterprise_id)
 
 
-def load_queue(user: User, key: str, today: dt.date, *, limit: int = 100) -> Queue:
-    """The items of one queue the user may read, the most urgent first (at most ``limit``)."""
+def _scoped(queue: QueueDef, user: User, today: dt.date, *columns) -> Select:
+    """The queue's rows in the user's jurisdiction. Whole-city users need no join with
+    enterprises (counting a city's proposed cases then reads only ``d_cases``)."""
+    stmt = select(*(columns or (queue.model,))).select_from(queue.model) \
+        .where(*queue.where(today))
+    if is_active_staff(user) and user.jurisdiction is None:
+        return stmt
+    return scope_to_jurisdiction(_with_enterprise(stmt, queue.model), user,
+                                 Enterprise.district)
+
+
+def load_queue(user: User, key: str, today: dt.date, *, limit: int = 100,
+               counts: tuple[int, int] | None = None) -> Queue:
+    """The items of one queue the user may read, the most urgent first (at most ``limit``).
+    ``counts`` (total, overdue) may be given when already known."""
     queue = QUEUES_BY_KEY[key]
     if not may_read(user, queue):
         return Queue(key, queue.kind, [], 0, 0, False)
-    stmt = _scoped(queue, user, today)
-    rows = db.session.execute(stmt.order_by(*queue.order()).limit(limit)).all()
-    total, overdue = _counts(queue, user, today)
+    page = _scoped(queue, user, today, queue.model.id).order_by(*queue.order()).limit(limit)
+    ids = list(db.session.scalars(page))
+    rows = db.session.execute(
+        _with_enterprise(select(queue.model, Enterprise), queue.model)
+        .where(queue.model.id.in_(ids)).order_by(*queue.order())).all() if ids else []
+    total, overdue = counts if counts is not None else _counts(queue, user, today)
     blocked = _four_eyes(user, [obj for obj, _ in rows]) if key == "d_review" else set()
-    items = [_item(queue, obj, ent, today, "four_eyes" if obj.id in blocked else None)
+    spans: dict[tuple[dt.date, dt.date], int] = {}  # items of one batch share their dates
+    items = [_item(queue, obj, ent, today, "four_eyes" if obj.id in blocked else None, spans)
              for obj, ent in rows]
     return Queue(key, queue.kind, items, total, overdue, queue.may_act(user))
 
 
 def _counts(queue: QueueDef, user: User, today: dt.date) -> tuple[int, int]:
-    base = _scoped(queue, user, today).with_only_columns(func.count()).order_by(None)
+    base = _scoped(queue, user, today, func.count())
     total = db.session.scalar(base) or 0
     overdue = 0
     if queue.overdue is not None and total:
@@ -213,20 +215,26 @@ def queue_counts(user: User, today: dt.date) -> list[tuple[str, int, int]]:
     return [(q.key, *_counts(q, user, today)) for q in queues_for(user)]
 
 
+def _workdays(spans: dict, start: dt.date, end: dt.date) -> int:
+    if (start, end) not in spans:
+        spans[(start, end)] = workdays_between(start, end)
+    return spans[(start, end)]
+
+
 def _item(queue: QueueDef, obj: Any, ent: Enterprise, today: dt.date,
-          blocked: str | None) -> QueueItem:
+          blocked: str | None, spans: dict) -> QueueItem:
     due = deadline_of(obj) if queue.kind != "a_application" else None
     since = queue.since(obj) or today
     left = None
     if due is not None:
-        left = (workdays_between(today, due) if due >= today
-                else -workdays_between(due, today))
+        left = (_workdays(spans, today, due) if due >= today
+                else -_workdays(spans, due, today))
     return QueueItem(
         kind=queue.kind, id=obj.id, version=obj.version, state=_state(obj),
         enterprise_id=ent.id, uscc=ent.uscc, name=ent.name, district=ent.district,
         since=since, due=due, workdays_left=left,
         overdue=due is not None and today > due and queue.overdue is not None,
-        waited=workdays_between(since, today), blocked=blocked, obj=obj)
+        waited=_workdays(spans, since, today), blocked=blocked, obj=obj)
 
 
 def _state(obj: Any) -> str:

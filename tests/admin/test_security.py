@@ -135,3 +135,17 @@ def test_enterprise_accounts_never_enter_the_backend(world, client):
     assert login(client, "ent_a", PASSWORD).status_code == 302
     for url in ("/admin/", "/admin/queues/", "/admin/enterprises/", "/admin/audit/"):
         assert client.get(url).status_code == 403
+
+
+def test_backend_pages_send_security_headers(world, sign_in):
+    response = sign_in(world.u["admin"]).get("/admin/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    html = response.get_data(as_text=True)
+    for tag in html.split("<script")[1:]:  # every inline script carries the nonce
+        head = tag.split(">", 1)[0]
+        if "src=" not in head and "application/json" not in head:
+            assert f'nonce="{nonce}"' in head

@@ -5,6 +5,8 @@ application, so an enterprise without a live listing looks like any other."""
 
 from __future__ import annotations
 
+import io
+
 import segno
 from flask import (
     Blueprint,
@@ -140,8 +142,10 @@ def certificate_qr(token: str):
     if disclosure.certificate(token) is None:
         abort(404)
     qr = segno.make(url_for("portal.verify", token=token, _external=True), error="m")
-    svg = qr.svg_inline(scale=4, border=2, dark="#000", light="#fff", omitsize=False)
-    response = Response(svg, mimetype="image/svg+xml")
+    out = io.BytesIO()
+    qr.save(out, kind="svg", scale=4, border=2, dark="#000", light="#fff", xmldecl=False,
+            svgns=True, title="QR")
+    response = Response(out.getvalue(), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 

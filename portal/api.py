@@ -86,13 +86,13 @@ PAGING = {"page": (params.page, 1), "per_page": (params.per_page, params.DEFAULT
 
 @bp.get("/search")
 def search():
-    from credit.services.search import search_enterprises
-
     args = params.parse(request.args, {"q": (params.query, ""), "district": (params.district, None),
                                        **PAGING}, strict=True)
     if not args["q"]:
         raise params.BadParameter("q", "is required: a name fragment (2 characters or more), "
                                        "pinyin, initials or the beginning of a USCC")
+    from credit.services.search import search_enterprises
+
     try:
         result = search_enterprises(args["q"], district=args["district"], page=args["page"],
                                     per_page=args["per_page"])
@@ -107,10 +107,12 @@ def search():
 
 @bp.get("/enterprises/<uscc>")
 def enterprise(uscc: str):
+    params.parse(request.args, {}, strict=True)
+    if not is_valid_uscc(uscc):
+        raise ApiError(404, "not_found", f"no enterprise with USCC {uscc!r}")
     from credit.services.search import find_enterprise
 
-    params.parse(request.args, {}, strict=True)
-    facts = find_enterprise(uscc) if is_valid_uscc(uscc) else None
+    facts = find_enterprise(uscc)
     if facts is None:
         raise ApiError(404, "not_found", f"no enterprise with USCC {uscc!r}")
     with force_locale(API_LOCALE):

@@ -10,6 +10,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from credit import clock
@@ -25,13 +26,13 @@ class LoginForm(FlaskForm):
 
 
 REPORT_CATEGORIES = [
-    ("quality", _l("产品质量不合格")),
-    ("counterfeit", _l("假冒伪劣")),
-    ("short_weight", _l("缺斤短两、计量问题")),
-    ("standard", _l("降低标准、无标准生产")),
-    ("false_claim", _l("虚假广告、虚假宣传")),
-    ("after_sales", _l("售后服务问题")),
-    ("other", _l("其他质量问题")),
+    SelectChoice("quality", _l("产品质量不合格")),
+    SelectChoice("counterfeit", _l("假冒伪劣")),
+    SelectChoice("short_weight", _l("缺斤短两、计量问题")),
+    SelectChoice("standard", _l("降低标准、无标准生产")),
+    SelectChoice("false_claim", _l("虚假广告、虚假宣传")),
+    SelectChoice("after_sales", _l("售后服务问题")),
+    SelectChoice("other", _l("其他质量问题")),
 ]
 
 

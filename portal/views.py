@@ -67,13 +67,13 @@ def home():
 @bp.get("/search")
 @limiter.limit(search_limit)
 def search():
-    from credit.services.search import search_enterprises
-
     args = params.parse(request.args, {"q": (params.query, ""),
                                        "district": (params.district, None),
                                        "page": (params.page, 1)}, strict=False)
     result, listings, problem = None, {}, None
     if args["q"]:
+        from credit.services.search import search_enterprises
+
         try:
             result = search_enterprises(args["q"], district=args["district"], page=args["page"],
                                         per_page=LIST_PER_PAGE)

@@ -39,6 +39,7 @@ def init_portal(app: Flask) -> None:
     from portal.views import bp as views_bp
 
     register_filters(app)
+    app.json.ensure_ascii = False  # the API answers readable UTF-8, not \u escapes
     app.register_blueprint(views_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(account_bp)

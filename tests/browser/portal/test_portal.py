@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
 
 from credit.models import APublicationApplication, Enterprise
 from tests.portal.conftest import publish_a, publish_d
-from tests.workflows.conftest import _fast_password_hashes, world  # noqa: F401  (fixtures)
 
 
 def test_the_lists_filters(page: Page, db, world):
@@ -69,3 +69,23 @@ def test_an_enterprise_applies_for_and_withdraws_a_publication(page: Page, db, w
     db.session.expire_all()
     app = db.session.scalar(select(APublicationApplication))
     assert app.state == "withdrawn"
+
+
+def test_search_to_the_enterprise_page(page: Page, db, world):
+    pytest.importorskip("credit.services.search",
+                        reason="the search service (credit/services/search.py) has not landed")
+    publish_d(db, world, summary="冒用他人厂名厂址")
+    db.session.commit()
+    page.goto("/")
+    page.get_by_label("企业名称、拼音、首字母或统一社会信用代码").fill("失信")
+    page.get_by_role("button", name="查询").click()
+    result = page.locator(".result").filter(has_text=world.e["d"].name)
+    expect(result).to_contain_text(world.e["d"].uscc)
+    expect(result.locator(".badge-d")).to_be_visible()
+    result.get_by_role("link", name=world.e["d"].name).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(world.e["d"].name)
+    expect(page.locator(".listing-d")).to_contain_text("冒用他人厂名厂址")
+    page.go_back()
+    page.get_by_label("企业名称、拼音、首字母或统一社会信用代码").fill("xiangyangshixin")
+    page.keyboard.press("Enter")
+    expect(page.locator(".result").first).to_contain_text(world.e["d"].name)

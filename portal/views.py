@@ -71,7 +71,9 @@ def search():
                                        "district": (params.district, None),
                                        "page": (params.page, 1)}, strict=False)
     result, listings, problem = None, {}, None
-    if args["q"]:
+    if args["q"] and len(args["q"].replace(" ", "")) < 2:
+        problem = _("请输入至少2个汉字、2个拼音字母，或统一社会信用代码的前6位以上。")
+    elif args["q"]:
         from credit.services.search import search_enterprises
 
         try:

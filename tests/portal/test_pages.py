@@ -222,3 +222,10 @@ def test_markup_in_an_enterprise_name_is_shown_as_text(client, db, world):
 def test_bare_endpoint_renders_a_constant_page(client, db):
     response = client.get("/_bare")
     assert response.status_code == 200 and b"ok" in response.data
+
+
+def test_a_one_character_search_asks_for_more(client, db):
+    response = client.get("/search?q=木")
+    assert response.status_code == 400
+    assert "请输入至少2个汉字" in response.get_data(as_text=True)
+    assert client.get("/search").status_code == 200

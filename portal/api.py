@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from credit.extensions import limiter
 from credit.industries import industry_name
 from credit.services import disclosure
+from credit.services.search import find_enterprise, search_enterprises
 from credit.uscc import is_valid_uscc
 from credit.workflows.errors import InvalidInput
 from portal import params
@@ -91,8 +92,6 @@ def search():
     if not args["q"]:
         raise params.BadParameter("q", "is required: a name fragment (2 characters or more), "
                                        "pinyin, initials or the beginning of a USCC")
-    from credit.services.search import search_enterprises
-
     try:
         result = search_enterprises(args["q"], district=args["district"], page=args["page"],
                                     per_page=args["per_page"])
@@ -110,8 +109,6 @@ def enterprise(uscc: str):
     params.parse(request.args, {}, strict=True)
     if not is_valid_uscc(uscc):
         raise ApiError(404, "not_found", f"no enterprise with USCC {uscc!r}")
-    from credit.services.search import find_enterprise
-
     facts = find_enterprise(uscc)
     if facts is None:
         raise ApiError(404, "not_found", f"no enterprise with USCC {uscc!r}")

@@ -27,6 +27,7 @@ from credit.extensions import db, limiter
 from credit.industries import division_choices
 from credit.services import disclosure
 from credit.services.reports import Contact, submit_report
+from credit.services.search import find_enterprise, search_enterprises
 from credit.uscc import is_valid_uscc
 from credit.vocabulary import DISTRICTS
 from credit.workflows.errors import InvalidInput
@@ -74,8 +75,6 @@ def search():
     if args["q"] and len(args["q"].replace(" ", "")) < 2:
         problem = _("请输入至少2个汉字、2个拼音字母，或统一社会信用代码的前6位以上。")
     elif args["q"]:
-        from credit.services.search import search_enterprises
-
         try:
             result = search_enterprises(args["q"], district=args["district"], page=args["page"],
                                         per_page=LIST_PER_PAGE)
@@ -90,8 +89,6 @@ def search():
 
 @bp.get("/enterprises/<uscc>")
 def enterprise(uscc: str):
-    from credit.services.search import find_enterprise
-
     facts = find_enterprise(uscc) if is_valid_uscc(uscc) else None
     if facts is None:
         abort(404)

@@ -9,18 +9,14 @@ import datetime as dt
 import re
 
 import pytest
+from sqlalchemy import select
 
-pytest.importorskip("credit.services.search",
-                    reason="the search service (credit/services/search.py) has not landed yet")
-
-from sqlalchemy import select  # noqa: E402
-
-from credit.models import DCase, Grade, Role  # noqa: E402
-from credit.services.accounts import create_user  # noqa: E402
-from credit.services.importer import write_enterprises  # noqa: E402
-from credit.uscc import make_uscc  # noqa: E402
-from credit.workflows import a_publication as apub  # noqa: E402
-from credit.workflows import d_listing  # noqa: E402
+from credit.models import DCase, Grade, Role
+from credit.services.accounts import create_user
+from credit.services.importer import write_enterprises
+from credit.uscc import make_uscc
+from credit.workflows import a_publication as apub
+from credit.workflows import d_listing
 
 DAY = dt.date(2026, 10, 15)
 COUNTERFEIT = {"type": "violation", "date": "2026-03-15", "category": "counterfeit",

@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
+from sqlalchemy import select
 
-pytest.importorskip("credit.services.search",
-                    reason="the search service (credit/services/search.py) has not landed yet")
-
-from sqlalchemy import select  # noqa: E402
-
-from credit.models import RepairApplication  # noqa: E402
-from credit.workflows import repair  # noqa: E402
-from tests.portal.conftest import publish_d  # noqa: E402
+from credit.models import RepairApplication
+from credit.workflows import repair
+from tests.portal.conftest import publish_d
 
 
 def presence(client, enterprise) -> dict[str, bool]:

@@ -7,12 +7,9 @@ from html import unescape
 
 import pytest
 
-pytest.importorskip("credit.services.search",
-                    reason="the search service (credit/services/search.py) has not landed yet")
-
-from credit.services.importer import write_enterprises  # noqa: E402
-from credit.uscc import make_uscc  # noqa: E402
-from tests.portal.conftest import publish_a, publish_d  # noqa: E402
+from credit.services.importer import write_enterprises
+from credit.uscc import make_uscc
+from tests.portal.conftest import publish_a, publish_d
 
 DAY = "2026-10-15"
 

@@ -1,7 +1,7 @@
 """certificate tokens on A listings; public reports (举报)
 
 Revision ID: b7d3c1f0a942
-Revises: 4e86207468d1
+Revises: 7c1e5a90d3b2
 Create Date: 2026-11-26 09:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b7d3c1f0a942'
-down_revision = '4e86207468d1'
+down_revision = '7c1e5a90d3b2'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
 
@@ -72,8 +71,6 @@ def test_an_enterprise_applies_for_and_withdraws_a_publication(page: Page, db, w
 
 
 def test_search_to_the_enterprise_page(page: Page, db, world):
-    pytest.importorskip("credit.services.search",
-                        reason="the search service (credit/services/search.py) has not landed")
     publish_d(db, world, summary="冒用他人厂名厂址")
     db.session.commit()
     page.goto("/")

@@ -139,22 +139,33 @@ def year_status(year: int) -> YearStatus:
     """Whether ``year`` is confirmed, by whom and when, and where its days came from."""
     row = db.session.get(CalendarYear, year)
     rules = workdays.year_rules(year)
-    days_off = sum(1 for d in rules.days_off if d.weekday() < 5)
-    days_worked = sum(1 for d in rules.days_worked if d.weekday() >= 5)
     if row is None:
         default = default_arrangement(year)
         return YearStatus(year, default.confirmed, False, default.source, None, None,
                           _seed_label(default) if default.confirmed else None, None, None,
-                          None, days_off, days_worked)
-    return YearStatus(year, bool(row.confirmed), True, row.source, row.seeded_at,
-                      row.confirmed_at, row.confirmed_by, row.edited_at, row.edited_by,
-                      row.note, days_off, days_worked)
+                          None, *_counts(rules.days_off, rules.days_worked))
+    return _status(row, rules.days_off, rules.days_worked)
 
 
 def stored_years() -> list[YearStatus]:
-    """Every year the database holds, in order."""
-    years = db.session.scalars(select(CalendarYear.year).order_by(CalendarYear.year)).all()
-    return [year_status(y) for y in years]
+    """Every year the database holds, in order (two queries)."""
+    rows = db.session.scalars(select(CalendarYear).order_by(CalendarYear.year)).all()
+    days: dict[int, tuple[set, set]] = {row.year: (set(), set()) for row in rows}
+    for year, day, kind in db.session.execute(
+            select(CalendarDay.year, CalendarDay.day, CalendarDay.kind)):
+        days[year][kind == DayKind.WORKDAY].add(day)
+    return [_status(row, *days[row.year]) for row in rows]
+
+
+def _counts(days_off, days_worked) -> tuple[int, int]:
+    return (sum(1 for d in days_off if d.weekday() < 5),
+            sum(1 for d in days_worked if d.weekday() >= 5))
+
+
+def _status(row: CalendarYear, days_off, days_worked) -> YearStatus:
+    return YearStatus(row.year, bool(row.confirmed), True, row.source, row.seeded_at,
+                      row.confirmed_at, row.confirmed_by, row.edited_at, row.edited_by,
+                      row.note, *_counts(days_off, days_worked))
 
 
 def special_days(year: int) -> list[SpecialDay]:
@@ -311,7 +322,7 @@ def seed_calendar(actor: User | None = None, *, through: int | None = None) -> S
     if seeded:
         moves = _recompute(_span(seeded[0])[0], _span(seeded[-1])[1], actor,
                            {"calendar": "seed"})
-    return SeedResult([year_status(y) for y in seeded], moves)
+    return SeedResult([s for s in stored_years() if s.year in set(seeded)], moves)
 
 
 # -- internals ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 Monday-Friday; seeded by `credit init` / `credit calendar seed`, not here
 
 Revision ID: 9c3e5a7d1f20
-Revises: 4e86207468d1
+Revises: 7c1e5a90d3b2
 Create Date: 2026-11-26 06:58:25.062469
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9c3e5a7d1f20'
-down_revision = '4e86207468d1'
+down_revision = '7c1e5a90d3b2'
 branch_labels = None
 depends_on = None
 

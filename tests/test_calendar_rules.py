@@ -107,3 +107,24 @@ def test_future_years_have_every_festival(year: int) -> None:
     codes = set().union(*statutory_days(year).values())
     assert codes == {"new_year", "spring_festival", "qingming", "labour", "dragon_boat",
                      "mid_autumn", "national_day"}
+
+
+def test_a_festival_the_rules_cannot_find_stops_the_count(monkeypatch) -> None:
+    """A newer ``holidays`` that renamed a festival must not turn its days into working
+    days: counting stops with a message saying what to fix."""
+    import holidays
+
+    from credit import calendar_rules
+
+    real = holidays.country_holidays
+
+    def renamed(*args, **kwargs):
+        return {d: n.replace("Dragon Boat", "Duanwu") for d, n in real(*args, **kwargs).items()}
+
+    monkeypatch.setattr(calendar_rules.holidays, "country_holidays", renamed)
+    calendar_rules.plausible_days_off.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="names no dragon_boat in 2031"):
+            calendar_rules.plausible_days_off(2031)
+    finally:
+        calendar_rules.plausible_days_off.cache_clear()

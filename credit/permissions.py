@@ -76,6 +76,11 @@ def can_manage_users(user: User | None) -> bool:
     return has_role(user, Role.CITY_ADMIN)
 
 
+def can_manage_settings(user: User | None) -> bool:
+    """Settings such as the working-day calendar: the city administrator."""
+    return has_role(user, Role.CITY_ADMIN)
+
+
 def can_record(user: User | None, enterprise: Any) -> bool:
     """Add, correct and retire archive records, import archives."""
     return _staff(user, enterprise, Role.RECORDER)
@@ -174,3 +179,16 @@ def can_see_applications(user: User | None) -> bool:
     """A publication applications: the roles that handle them and the internal readers.
     (An inspection institution sees only those that need its opinion.)"""
     return can_read_archives(user) or has_role(user, Role.EVALUATOR, Role.INSPECTOR)
+
+
+def can_view_reports(user: User | None) -> bool:
+    """Read the public's reports (举报) of the user's jurisdiction."""
+    return has_role(user, *_INTERNAL_READERS)
+
+
+def can_handle_report(user: User | None, report: Any) -> bool:
+    """Mark a report handled: recorders, publishers and the city bureau, in jurisdiction.
+    A report that names no known enterprise belongs to the city bureau's staff."""
+    if not has_role(user, Role.CITY_ADMIN, Role.RECORDER, Role.PUBLISHER):
+        return False
+    return user.jurisdiction is None or user.jurisdiction == report.district

@@ -36,7 +36,7 @@ def login():
             forget_login_failures(user.username)
             db.session.commit()
             login_user(user)
-            fallback = url_for("admin.index") if user.is_staff else url_for("portal.home")
+            fallback = url_for("admin.index") if user.is_staff else url_for("account.overview")
             return redirect(safe_next(request.args.get("next"), fallback))
         note_login_failure(username, address)
         db.session.commit()

@@ -15,6 +15,7 @@ def init_admin(app: Flask) -> Admin:
     from admin import wording
     from admin.archives import EnterpriseAdmin, RecordAdmin
     from admin.audit import AuditAdmin
+    from admin.calendar import CalendarAdmin
     from admin.exports import ExportAdmin
     from admin.imports import ImportAdmin
     from admin.queues import QueueAdmin, queue_url
@@ -39,6 +40,8 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(ExportAdmin(name=_l("导出"), endpoint="exports", url="/admin/exports"))
     admin.add_view(UserAdmin(User, name=_l("账户"), category=system, endpoint="users",
                              url="/admin/users"))
+    admin.add_view(CalendarAdmin(name=_l("工作日历"), category=system, endpoint="calendar",
+                                 url="/admin/calendar"))
     admin.add_view(AuditAdmin(AuditEntry, name=_l("审计日志"), category=system,
                               endpoint="audit", url="/admin/audit"))
     admin.init_app(app)

@@ -7,6 +7,7 @@ import json
 
 from flask_babel import gettext as _
 
+from admin.calendar import calendar_warnings
 from admin.wording import GRADES, QUEUES
 from credit.industries import industry_name
 from credit.models import User
@@ -33,7 +34,7 @@ def dashboard_context(user: User, today: dt.date) -> dict:
         "overdue_total": sum(c[3] for c in counts),
         "may_record": can_record_any(user),
         "charts": None,
-        "warnings": [],
+        "warnings": calendar_warnings(user, today),
     }
     if can_read_archives(user):
         built = stats.ensure_stats(today)

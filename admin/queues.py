@@ -43,6 +43,7 @@ from credit.permissions import (
     has_work_queue,
 )
 from credit.services import queues as queue_service
+from credit.services.calendar import deadline_is_provisional
 from credit.workflows import a_publication, d_listing, is_overdue, repair
 
 
@@ -183,7 +184,7 @@ class QueueAdmin(StaffView):
                                                             == case.enterprise_id))
         return self.render("admin/queues/d_case.html", case=case, forms=step_forms,
                            four_eyes=four_eyes, facts=facts, due=due, grade=grade,
-                           today=today)
+                           today=today, provisional=deadline_is_provisional(case))
 
     @staticmethod
     def _decide_choices(form, facts) -> None:
@@ -262,7 +263,8 @@ class QueueAdmin(StaffView):
                 step_forms["reject"] = override.get("reject") or forms.RefuseForm(
                     version=item.version, formdata=None)
         return self.render("admin/queues/repair.html", item=item, forms=step_forms,
-                           due=queue_service.item_deadline(item, today), today=today)
+                           due=queue_service.item_deadline(item, today), today=today,
+                           provisional=deadline_is_provisional(item))
 
     @expose("/repair/<item_id>")
     @requires(can_read_archives)

@@ -39,6 +39,7 @@ from credit.permissions import (
     has_role,
     is_active_staff,
 )
+from credit.services.calendar import deadline_is_provisional
 from credit.services.scoping import scope_to_jurisdiction
 from credit.workdays import workdays_between
 from credit.workflows import deadline_of
@@ -65,6 +66,7 @@ class QueueItem:
     overdue: bool
     waited: int  # working days since ``since``
     blocked: str | None = None  # why this user may not act on it ("four_eyes"), if so
+    provisional: bool = False  # the deadline was counted over a year not yet confirmed
     obj: Any = None  # the ORM row, for the item's page
 
 
@@ -234,7 +236,8 @@ def _item(queue: QueueDef, obj: Any, ent: Enterprise, today: dt.date,
         enterprise_id=ent.id, uscc=ent.uscc, name=ent.name, district=ent.district,
         since=since, due=due, workdays_left=left,
         overdue=due is not None and today > due and queue.overdue is not None,
-        waited=_workdays(spans, since, today), blocked=blocked, obj=obj)
+        waited=_workdays(spans, since, today), blocked=blocked, obj=obj,
+        provisional=due is not None and deadline_is_provisional(obj))
 
 
 def _state(obj: Any) -> str:

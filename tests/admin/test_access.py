@@ -121,6 +121,10 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("users.export", "GET"): Rule(NOBODY, missing=frozenset({"admin"})),
     ("users.ajax_lookup", "GET"): Rule(NOBODY, missing=frozenset({"admin"})),
     ("users.ajax_update", "POST"): Rule(NOBODY, missing=frozenset({"admin"})),
+    ("calendar.index", "GET"): Rule(frozenset({"admin"})),
+    ("calendar.day", "POST"): Rule(frozenset({"admin"})),
+    ("calendar.confirm", "POST"): Rule(frozenset({"admin"})),
+    ("calendar.unconfirm", "POST"): Rule(frozenset({"admin"})),
     ("audit.index_view", "GET"): Rule(AUDIT, district_only=True),
     ("audit.details_view", "GET"): Rule(AUDIT, item="audit", district_only=True),
     ("audit.verify", "POST"): Rule(AUDIT, district_only=True),
@@ -258,8 +262,10 @@ def test_menu_shows_each_role_only_what_it_may_open(world, sign_in):
         menus[username] = {label for label, href in [
             ("待办事项", "/admin/queues/"), ("企业", "/admin/enterprises/"),
             ("批量导入", "/admin/import/"), ("导出", "/admin/exports/"),
-            ("账户", "/admin/users/"), ("审计日志", "/admin/audit/")] if f'href="{href}"' in html}
-    assert menus["admin"] == {"待办事项", "企业", "批量导入", "导出", "账户", "审计日志"}
+            ("账户", "/admin/users/"), ("工作日历", "/admin/calendar/"),
+            ("审计日志", "/admin/audit/")] if f'href="{href}"' in html}
+    assert menus["admin"] == {"待办事项", "企业", "批量导入", "导出", "账户", "工作日历",
+                              "审计日志"}
     assert menus["recorder"] == {"企业", "批量导入", "导出"}
     assert menus["reviewer"] == {"待办事项", "企业", "导出"}
     assert menus["evaluator"] == {"待办事项"}

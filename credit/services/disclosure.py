@@ -4,18 +4,26 @@ This is the only module the portal and the open-data API read listings through. 
 plain frozen values built from listings and registration facts; it never touches grades,
 records, cases or applications, so an enterprise without a live listing (B, C, A not
 published, D not yet published, removed or expired) looks exactly like any other.
+
+Arguments are checked: a wrong one raises ``InvalidInput`` (the API answers 400), never a
+TypeError from deep inside a query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 
 from credit import clock
 from credit.extensions import db
 from credit.models import Enterprise, Listing, ListingChange, ListingKind
+from credit.workflows.errors import InvalidInput
+
+MAX_PAGE = 1000
+MAX_CHANGES = 5000
 
 
 @dataclass(frozen=True)
@@ -43,21 +51,50 @@ class PublicChange:
     uscc: str
     kind: str
     change: str  # "published" or "removed"
-    at: dt.datetime
+    at: dt.datetime  # when it took effect (UTC)
+    feed_at: dt.datetime  # its place in the feed (UTC): pass the last one seen as ``since``
 
 
-def _live(today: dt.date | None = None):
-    day = today or clock.today()
-    return and_(Listing.removed_on.is_(None), Listing.expires_on > day,
-                Listing.published_on <= day)
+def _kind(kind: Any) -> str | None:
+    if kind is None:
+        return None
+    if isinstance(kind, str) and kind in ("A", "D"):
+        return kind
+    raise InvalidInput(f"kind must be A or D, got {kind!r}")
 
 
-def _base(kind: str | None, district: str | None, query: str | None,
-          today: dt.date | None) -> Select:
+def _optional_text(value: Any, what: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(f"{what} must be text, got {type(value).__name__}")
+    return value
+
+
+def _count(value: Any, what: str, most: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
+        raise InvalidInput(f"{what} must be a whole number from 0 to {most}, got {value!r}")
+    return value
+
+
+def _day(today: Any) -> dt.date:
+    if today is None:
+        return clock.today()
+    if isinstance(today, dt.datetime) or not isinstance(today, dt.date):
+        raise InvalidInput(f"today must be a date, got {today!r}")
+    return today
+
+
+def _live(today: dt.date):
+    return and_(Listing.removed_on.is_(None), Listing.expires_on > today,
+                Listing.published_on <= today)
+
+
+def _base(kind: Any, district: Any, query: Any, today: Any) -> Select:
+    kind, day = _kind(kind), _day(today)
+    district, query = _optional_text(district, "district"), _optional_text(query, "query")
     stmt = (select(Listing, Enterprise.uscc, Enterprise.name, Enterprise.district)
-            .join(Enterprise, Enterprise.id == Listing.enterprise_id).where(_live(today)))
+            .join(Enterprise, Enterprise.id == Listing.enterprise_id).where(_live(day)))
     if kind is not None:
-        stmt = stmt.where(Listing.kind == ListingKind(kind).value)
+        stmt = stmt.where(Listing.kind == kind)
     if district:
         stmt = stmt.where(Enterprise.district == district)
     if query and query.strip():
@@ -82,10 +119,16 @@ def _public(listing: Listing, uscc: str, name: str, district: str) -> PublicList
 def published_listings(kind: str | None = None, district: str | None = None,
                        query: str | None = None, limit: int = 50, offset: int = 0,
                        today: dt.date | None = None) -> list[PublicListing]:
-    """Live listings, newest first; ``query`` matches a name substring or a USCC prefix."""
+    """Live listings, newest first; ``query`` matches a name substring or a USCC prefix.
+
+    One item per listing: an enterprise may have several live D listings (one per published
+    case), each with its own facts and period.
+    """
+    limit = _count(limit, "limit", MAX_PAGE)
+    offset = _count(offset, "offset", 10**9)
     stmt = (_base(kind, district, query, today)
             .order_by(Listing.published_on.desc(), Listing.id.desc())
-            .limit(max(0, min(limit, 1000))).offset(max(0, offset)))
+            .limit(limit).offset(offset))
     return [_public(*row) for row in db.session.execute(stmt)]
 
 
@@ -97,15 +140,39 @@ def count_published(kind: str | None = None, district: str | None = None,
 
 def listing_for(uscc: str, today: dt.date | None = None) -> tuple[PublicListing, ...]:
     """The live listings of one enterprise: empty for every enterprise without one."""
-    stmt = _base(None, None, None, today).where(Enterprise.uscc == uscc).order_by(Listing.kind)
+    if not isinstance(uscc, str):
+        raise InvalidInput(f"uscc must be text, got {type(uscc).__name__}")
+    stmt = (_base(None, None, None, today).where(Enterprise.uscc == uscc)
+            .order_by(Listing.kind, Listing.published_on, Listing.id))
     return tuple(_public(*row) for row in db.session.execute(stmt))
 
 
-def changes_since(since: dt.datetime | None = None, limit: int = 500) -> list[PublicChange]:
-    """Publications and removals after ``since`` (UTC), oldest first, for mirrors to follow."""
+def _utc(moment: Any, what: str) -> dt.datetime | None:
+    if moment is None:
+        return None
+    if not isinstance(moment, dt.datetime):
+        raise InvalidInput(f"{what} must be a date and time, got {moment!r}")
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
+
+
+def changes_since(since: dt.datetime | None = None, limit: int = 500, *,
+                  now: dt.datetime | None = None) -> list[PublicChange]:
+    """Publications and removals that entered the feed after ``since``, in feed order.
+
+    The feed is ordered by ``feed_at``, which only grows: a change written later always comes
+    after every change a mirror has already read, even when it took effect earlier (an expiry
+    that ``tick`` writes the morning after). A mirror passes the ``feed_at`` of the last change
+    it read as ``since`` (naive times are UTC). ``at`` is when the change took effect; a
+    change never shows before that moment, nor before its place in the feed.
+    """
+    since, now = _utc(since, "since"), _utc(now, "now") or clock.now()
+    limit = _count(limit, "limit", MAX_CHANGES)
+    # feed_at is never before at: what is placed by now has taken effect by now
     stmt = select(ListingChange.uscc, ListingChange.kind, ListingChange.change,
-                  ListingChange.at)
+                  ListingChange.at, ListingChange.feed_at).where(ListingChange.feed_at <= now)
     if since is not None:
-        stmt = stmt.where(ListingChange.at > since)
-    stmt = stmt.order_by(ListingChange.at, ListingChange.id).limit(max(0, min(limit, 5000)))
+        stmt = stmt.where(ListingChange.feed_at > since)
+    stmt = stmt.order_by(ListingChange.feed_at).limit(limit)
     return [PublicChange(*row) for row in db.session.execute(stmt)]

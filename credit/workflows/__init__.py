@@ -11,6 +11,9 @@ import calendar
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import Session
+
 from credit import clock
 from credit.extensions import db
 from credit.models import (
@@ -33,10 +36,18 @@ D_VALID_MONTHS = 36
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later (the month's last day when it has no such day)."""
+    """The day a period of ``months`` calendar months starting on ``day`` is over.
+
+    The same day ``months`` later; when that month has no such day (29 February in a common
+    year, 31 April), the first day of the month after, so that the period is never shortened:
+    12 months from 2028-02-29 run through 2029-02-28 and are over on 2029-03-01. For whole
+    years this is the rulebook's ``anniversary`` (credit/rules/catalogue.py).
+    """
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    if day.day <= calendar.monthrange(year, month)[1]:
+        return dt.date(year, month, day.day)
+    return dt.date(year + month // 12, month % 12 + 1, 1)
 
 
 def listing_state(listing: Listing) -> dict:
@@ -57,8 +68,7 @@ def open_listing(kind: ListingKind, enterprise: Enterprise, *, published_on: dt.
                       disclosed=disclosed or {}, removal_prompted=False)
     db.session.add(listing)
     db.session.flush()
-    db.session.add(ListingChange(listing_id=listing.id, uscc=enterprise.uscc, kind=kind.value,
-                                 change=ChangeKind.PUBLISHED.value, at=clock.now()))
+    announce(listing, ChangeKind.PUBLISHED, at=max(clock.now(), clock.day_start(published_on)))
     audit.record("listing.publish", "listing", listing.id, actor_id=actor_id,
                  after={"enterprise": enterprise.uscc, **listing_state(listing)})
     return listing
@@ -66,20 +76,68 @@ def open_listing(kind: ListingKind, enterprise: Enterprise, *, published_on: dt.
 
 def end_listing(listing: Listing, reason: RemovalReason, *, on: dt.date,
                 actor_id: int | None, note: str | None = None) -> None:
-    """Remove a live listing from public view now, and announce the removal in the feed."""
+    """Remove a live listing from public view, announce it in the feed, and end any repair
+    application still open on it (there is nothing left to repair).
+
+    An expiry is dated by the first moment of the expiry day, whenever ``tick`` writes it;
+    any other removal takes effect now.
+    """
     before = listing_state(listing)
     listing.removed_on = max(on, listing.published_on)
     listing.removal_reason = reason.value
     listing.removed_by_id = actor_id
     listing.removal_prompted = False
-    db.session.add(ListingChange(listing_id=listing.id, uscc=listing.enterprise.uscc,
-                                 kind=listing.kind, change=ChangeKind.REMOVED.value,
-                                 at=clock.now()))
+    at = (clock.day_start(listing.removed_on) if reason is RemovalReason.EXPIRED
+          else max(clock.now(), clock.day_start(listing.removed_on)))
+    announce(listing, ChangeKind.REMOVED, at=at)
     after = listing_state(listing)
     if note:
         after["note"] = note
     audit.record("listing.remove", "listing", listing.id, actor_id=actor_id,
                  before=before, after=after)
+    if listing.kind == ListingKind.D and reason is not RemovalReason.REPAIRED:
+        from credit.workflows.repair import end_with_listing
+
+        end_with_listing(listing, on=listing.removed_on)
+
+
+# -- the change feed ---------------------------------------------------------------------------
+
+_FEED_LOCK_KEY = 0x4A4D5346  # "JMSF": serialises feed writes on PostgreSQL until commit
+_FEED_LAST = "listing_feed_last"
+_TICK = dt.timedelta(microseconds=1)
+
+
+def announce(listing: Listing, change: ChangeKind, *, at: dt.datetime) -> ListingChange:
+    """Add a publication or removal to the public feed.
+
+    ``at`` is when the change takes effect. ``feed_at`` (the feed's order, what mirrors page
+    by) is the moment of writing, never before ``at`` and strictly after every earlier entry.
+    On PostgreSQL a transaction-scoped advisory lock is taken first and held until commit, so
+    that entries become visible in ``feed_at`` order: a mirror that has read up to some
+    ``feed_at`` can never later find an entry before it. (SQLite has one writer at a time.)
+    """
+    session = db.session
+    if _FEED_LAST not in session.info:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _FEED_LOCK_KEY})
+        session.info[_FEED_LAST] = session.scalar(select(func.max(ListingChange.feed_at)))
+    last = session.info[_FEED_LAST]
+    feed_at = max(clock.now(), at)
+    if last is not None and feed_at <= last:
+        feed_at = last + _TICK
+    entry = ListingChange(listing_id=listing.id, uscc=listing.enterprise.uscc, kind=listing.kind,
+                          change=change.value, at=at, feed_at=feed_at)
+    session.add(entry)
+    session.info[_FEED_LAST] = feed_at
+    return entry
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_feed_position(session: Session, *_args: Any) -> None:
+    """The cached last position is only good inside the transaction that holds the lock."""
+    session.info.pop(_FEED_LAST, None)
 
 
 def deadline_of(obj: Any) -> dt.date | None:

@@ -208,3 +208,16 @@ def can_give_inspection_opinion(user: User | None,
 def can_act_for_enterprise(user: User | None, enterprise: Any) -> bool:
     """Apply, withdraw consent, answer a notice, apply for repair: the enterprise itself."""
     return has_role(user, Role.ENTERPRISE) and user.enterprise_id == enterprise_of(enterprise).id
+
+
+def can_view_reports(user: User | None) -> bool:
+    """Read the public's reports (举报) of the user's jurisdiction."""
+    return has_role(user, *_INTERNAL_READERS)
+
+
+def can_handle_report(user: User | None, report: Any) -> bool:
+    """Mark a report handled: recorders, publishers and the city bureau, in jurisdiction.
+    A report that names no known enterprise belongs to the city bureau's staff."""
+    if not has_role(user, Role.CITY_ADMIN, Role.RECORDER, Role.PUBLISHER):
+        return False
+    return user.jurisdiction is None or user.jurisdiction == report.district

@@ -20,6 +20,7 @@ from credit.models.listings import (
     RepairState,
 )
 from credit.models.records import Record
+from credit.models.reports import Report, ReportCategory, ReportState
 from credit.models.users import Role, User
 
 __all__ = [
@@ -41,6 +42,9 @@ __all__ = [
     "ListingKind",
     "Record",
     "RemovalReason",
+    "Report",
+    "ReportCategory",
+    "ReportState",
     "RepairApplication",
     "RepairState",
     "Role",

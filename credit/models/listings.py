@@ -300,6 +300,7 @@ class Listing(Versioned, db.Model):
         Index("uq_listings_application", "application_id", unique=True),
         Index("ix_listings_enterprise", "enterprise_id"),
         Index("ix_listings_live_expiry", "removed_on", "expires_on"),
+        Index("uq_listings_certificate_token", "certificate_token", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -321,6 +322,8 @@ class Listing(Versioned, db.Model):
     disclosed: Mapped[dict] = mapped_column(JSON, default=dict)
     # D: the grade is no longer D; the publisher is asked to consider removal.
     removal_prompted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A: the unguessable token of its printable certificate (/verify/<token>); D: none.
+    certificate_token: Mapped[str | None] = mapped_column(String(64))
 
     enterprise = relationship("Enterprise")
     application = relationship("APublicationApplication")
@@ -395,8 +398,9 @@ class ListingChange(db.Model):
 
     ``at`` is when the change took effect (an expiry: the first moment of its expiry day, even
     though ``tick`` writes it later). ``feed_at`` is its place in the feed: strictly increasing
-    in the order the changes were committed, and never before ``at``. Mirrors page by
-    ``feed_at``, so a change dated in the past but written later is not missed.
+    in the order the changes were committed, never before ``at``, and equal to it unless a
+    change was placed after it first. Mirrors page by ``feed_at``, so a change dated in the
+    past but written later is not missed.
     """
 
     __tablename__ = "listing_changes"

@@ -25,6 +25,7 @@ from sqlalchemy import insert, select
 
 from credit.extensions import db
 from credit.models import Enterprise, GradeTrigger, Record, User
+from credit.names import pinyin_columns
 from credit.permissions import is_recorder
 from credit.services import audit
 from credit.services.bulk import insert_rows, update_rows
@@ -195,7 +196,8 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
                 if district is not None and district != jurisdiction:
                     raise NotPermitted(f"enterprise {v['uscc']} is in {district}, outside "
                                        "your jurisdiction; nothing may be written")
-    new = [v if actor_id is None else {**v, "recorded_by_id": actor_id}
+    provenance = {} if actor_id is None else {"recorded_by_id": actor_id}
+    new = [{**v, **pinyin_columns(v["name"]), **provenance}
            for v in values if v["uscc"] not in existing]
     ids = {row.uscc: row.id for row in existing.values()}
     if new:
@@ -210,7 +212,7 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
     for v in values:
         old = existing.get(v["uscc"])
         if old is not None and any(getattr(old, c) != v[c] for c in ENTERPRISE_COLUMNS):
-            changed.append({"id": old.id, **v})
+            changed.append({"id": old.id, **v, **pinyin_columns(v["name"])})
             audit.record("enterprise.update", "enterprise", old.id, actor_id=actor_id,
                          before={c: getattr(old, c) for c in ENTERPRISE_COLUMNS}, after=v)
     if changed:

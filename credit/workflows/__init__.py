@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import secrets
 from typing import Any
 
 from sqlalchemy import event, func, select, text
@@ -60,12 +61,15 @@ def listing_state(listing: Listing) -> dict:
 def open_listing(kind: ListingKind, enterprise: Enterprise, *, published_on: dt.date,
                  actor_id: int | None, application: APublicationApplication | None = None,
                  case: DCase | None = None, disclosed: dict | None = None) -> Listing:
-    """Publish: a live listing valid 12 months (A) or 3 years (D), announced in the feed."""
+    """Publish: a live listing valid 12 months (A) or 3 years (D), announced in the feed.
+    An A listing gets the unguessable token of its printable certificate."""
     months = A_VALID_MONTHS if kind is ListingKind.A else D_VALID_MONTHS
+    token = secrets.token_urlsafe(24) if kind is ListingKind.A else None
     listing = Listing(kind=kind.value, enterprise=enterprise, application=application,
                       case=case, published_on=published_on,
                       expires_on=add_months(published_on, months), published_by_id=actor_id,
-                      disclosed=disclosed or {}, removal_prompted=False)
+                      disclosed=disclosed or {}, removal_prompted=False,
+                      certificate_token=token)
     db.session.add(listing)
     db.session.flush()
     announce(listing, ChangeKind.PUBLISHED, at=max(clock.now(), clock.day_start(published_on)))
@@ -111,11 +115,13 @@ _TICK = dt.timedelta(microseconds=1)
 def announce(listing: Listing, change: ChangeKind, *, at: dt.datetime) -> ListingChange:
     """Add a publication or removal to the public feed.
 
-    ``at`` is when the change takes effect. ``feed_at`` (the feed's order, what mirrors page
-    by) is the moment of writing, never before ``at`` and strictly after every earlier entry.
-    On PostgreSQL a transaction-scoped advisory lock is taken first and held until commit, so
-    that entries become visible in ``feed_at`` order: a mirror that has read up to some
-    ``feed_at`` can never later find an entry before it. (SQLite has one writer at a time.)
+    ``at`` is when the change takes effect. ``feed_at`` is its place in the feed, what mirrors
+    page by: never before ``at`` and strictly after every entry written before it, so it is
+    ``at`` itself unless something was placed later first (an expiry that ``tick`` writes the
+    morning after goes after what was published meanwhile). On PostgreSQL a transaction-scoped
+    advisory lock is taken first and held until commit, so that entries become visible in
+    ``feed_at`` order: a mirror that has read up to some ``feed_at`` never later finds an
+    entry before it. (SQLite has one writer at a time.)
     """
     session = db.session
     if _FEED_LAST not in session.info:
@@ -123,9 +129,7 @@ def announce(listing: Listing, change: ChangeKind, *, at: dt.datetime) -> Listin
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _FEED_LOCK_KEY})
         session.info[_FEED_LAST] = session.scalar(select(func.max(ListingChange.feed_at)))
     last = session.info[_FEED_LAST]
-    feed_at = max(clock.now(), at)
-    if last is not None and feed_at <= last:
-        feed_at = last + _TICK
+    feed_at = at if last is None or at > last else last + _TICK
     entry = ListingChange(listing_id=listing.id, uscc=listing.enterprise.uscc, kind=listing.kind,
                           change=change.value, at=at, feed_at=feed_at)
     session.add(entry)

@@ -199,3 +199,6 @@ def test_a_second_published_case_is_a_second_live_listing(db, world):
         == [(("D2",), "2026-10-15", "2029-10-15"), (("D9",), "2027-01-20", "2030-01-20")]
     assert disclosure.count_published(kind="D") == 2
     assert db.session.scalar(select(func.count()).select_from(Listing)) == 2
+    # lists show the enterprise once, with both listings
+    listed = disclosure.listed_enterprises("D")
+    assert [(e.uscc, len(e.listings)) for e in listed] == [(firm_.uscc, 2)]

@@ -2,7 +2,7 @@
 feed positions, enterprise provenance, grade cause enterprise_added
 
 Revision ID: b7d41e0c9a52
-Revises: 4e86207468d1
+Revises: b7d3c1f0a942
 Create Date: 2026-11-26 08:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7d41e0c9a52'
-down_revision = '4e86207468d1'
+down_revision = 'b7d3c1f0a942'
 branch_labels = None
 depends_on = None
 

@@ -74,7 +74,7 @@ class Problems:
 #: is allowed so that a misplaced list still gets its ordinary message from the validator.
 MAX_DEPTH = 8
 #: No field needs more than a few thousand characters (the longest, ``note``, 1000; escaped as
-#: \\uXXXX, 6 bytes each); a text or any other value longer than this is refused unread.
+#: \uXXXX, 6 bytes each); a text or any other value longer than this is refused unread.
 MAX_TOKEN_BYTES = 64 * 1024
 #: A number: a rate is a few digits. (The JSON parser crashes on integers of more than 4,300
 #: digits, Python's limit for converting text to int.)

@@ -79,6 +79,11 @@ def can_manage_users(user: User | None) -> bool:
     return has_role(user, Role.CITY_ADMIN)
 
 
+def can_manage_settings(user: User | None) -> bool:
+    """Settings such as the working-day calendar: the city administrator."""
+    return has_role(user, Role.CITY_ADMIN)
+
+
 def can_record(user: User | None, enterprise: Any) -> bool:
     """Add, correct and retire archive records and registration facts, import archives."""
     return _staff(user, enterprise, Role.RECORDER)

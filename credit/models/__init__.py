@@ -1,6 +1,7 @@
 """The domain's tables. Importing this package registers every model with the metadata."""
 
 from credit.models.audit import AuditEntry
+from credit.models.calendar import CalendarDay, CalendarYear, DayKind
 from credit.models.enterprises import Enterprise
 from credit.models.grades import Grade, GradeChange, GradeTrigger
 from credit.models.jobs import JobRun
@@ -27,11 +28,14 @@ __all__ = [
     "APubState",
     "APublicationApplication",
     "AuditEntry",
+    "CalendarDay",
+    "CalendarYear",
     "ChangeKind",
     "ConsentEntry",
     "ConsentKind",
     "DCase",
     "DCaseState",
+    "DayKind",
     "Enterprise",
     "Grade",
     "GradeChange",

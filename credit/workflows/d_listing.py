@@ -388,5 +388,26 @@ def cases_for(enterprise: Enterprise) -> list[DCase]:
     ))
 
 
+def extend_answer_period(case: DCase, due: dt.date, *, today: dt.date,
+                         actor_id: int | None = None, cause: dict | None = None) -> None:
+    """A correction of the working-day calendar gives the enterprise a longer answer period:
+    move its last day to ``due``, and reopen a period that closed before it. Never shortens."""
+    ensure_state(case, DCaseState.NOTIFIED, DCaseState.ANSWER_CLOSED,
+                 doing="extend the answer period")
+    if due <= case.answer_due:
+        raise InvalidTransition(f"an answer period is never shortened ({case.answer_due} "
+                                f"to {due})")
+    if case.state == DCaseState.ANSWER_CLOSED and due < today:
+        raise InvalidTransition(f"cannot reopen: the corrected period ended on {due}")
+    before = {**_state(case), "answer_due": case.answer_due,
+              "answer_closed_on": case.answer_closed_on}
+    reopened = case.state == DCaseState.ANSWER_CLOSED
+    case.state = DCaseState.NOTIFIED.value
+    case.answer_due, case.answer_closed_on = due, None
+    flush(case)
+    _log("reopen_answer_period" if reopened else "extend_answer_period", case, actor_id,
+         before, answer_due=due, **(cause or {}))
+
+
 if on_grade_changes not in grading.grade_change_listeners:
     grading.grade_change_listeners.append(on_grade_changes)

@@ -182,3 +182,19 @@ def flag_overdue(repair: RepairApplication, *, today) -> bool:
     audit.record("repair.overdue", "repair", repair.id, before=None,
                  after={"state": repair.state, "overdue_on": today})
     return True
+
+
+def advance_deadline(repair: RepairApplication, due, *, actor_id: int | None = None,
+                     cause: dict | None = None) -> None:
+    """A correction of the working-day calendar gives the bureau's open step (accept, then
+    verify) an earlier last day: the enterprise never waits longer than the corrected calendar
+    allows. Never moves it later."""
+    ensure_state(repair, RepairState.APPLIED, RepairState.ACCEPTED, doing="move the deadline")
+    field = "accept_due" if repair.state == RepairState.APPLIED else "verify_due"
+    old = getattr(repair, field)
+    if due >= old:
+        raise InvalidTransition(f"the bureau's deadline is never extended ({old} to {due})")
+    before = {**_state(repair), field: old}
+    setattr(repair, field, due)
+    flush(repair)
+    _log("advance_deadline", repair, actor_id, before, **{field: due}, **(cause or {}))

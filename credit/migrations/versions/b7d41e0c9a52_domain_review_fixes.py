@@ -2,7 +2,7 @@
 feed positions, enterprise provenance, grade cause enterprise_added
 
 Revision ID: b7d41e0c9a52
-Revises: b7d3c1f0a942
+Revises: 9c3e5a7d1f20
 Create Date: 2026-11-26 08:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7d41e0c9a52'
-down_revision = 'b7d3c1f0a942'
+down_revision = '9c3e5a7d1f20'
 branch_labels = None
 depends_on = None
 

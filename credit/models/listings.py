@@ -397,10 +397,10 @@ class ListingChange(db.Model):
     """The public change feed: each publication and removal, so that mirrors can follow.
 
     ``at`` is when the change took effect (an expiry: the first moment of its expiry day, even
-    though ``tick`` writes it later). ``feed_at`` is its place in the feed: strictly increasing
-    in the order the changes were committed, never before ``at``, and equal to it unless a
-    change was placed after it first. Mirrors page by ``feed_at``, so a change dated in the
-    past but written later is not missed.
+    though ``tick`` writes it later). ``feed_at`` is its place in the feed, given when its
+    transaction commits (empty until then): strictly increasing in commit order, never before
+    ``at``, and equal to it unless a change was placed after it first. Mirrors page by
+    ``feed_at``, so a change dated in the past but written later is not missed.
     """
 
     __tablename__ = "listing_changes"
@@ -416,4 +416,4 @@ class ListingChange(db.Model):
     kind: Mapped[str] = mapped_column(String(1))
     change: Mapped[str] = mapped_column(String(10))
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
-    feed_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True, unique=True)
+    feed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True, unique=True)

@@ -12,7 +12,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import bindparam, event, func, select, text, update
 from sqlalchemy.orm import Session
 
 from credit import clock
@@ -107,41 +107,56 @@ def end_listing(listing: Listing, reason: RemovalReason, *, on: dt.date,
 
 # -- the change feed ---------------------------------------------------------------------------
 
-_FEED_LOCK_KEY = 0x4A4D5346  # "JMSF": serialises feed writes on PostgreSQL until commit
-_FEED_LAST = "listing_feed_last"
+_FEED_LOCK_KEY = 0x4A4D5346  # "JMSF": serialises placing feed entries on PostgreSQL
+_FEED_WRITTEN = "listing_feed_written"
 _TICK = dt.timedelta(microseconds=1)
 
 
 def announce(listing: Listing, change: ChangeKind, *, at: dt.datetime) -> ListingChange:
-    """Add a publication or removal to the public feed.
-
-    ``at`` is when the change takes effect. ``feed_at`` is its place in the feed, what mirrors
-    page by: never before ``at`` and strictly after every entry written before it, so it is
-    ``at`` itself unless something was placed later first (an expiry that ``tick`` writes the
-    morning after goes after what was published meanwhile). On PostgreSQL a transaction-scoped
-    advisory lock is taken first and held until commit, so that entries become visible in
-    ``feed_at`` order: a mirror that has read up to some ``feed_at`` never later finds an
-    entry before it. (SQLite has one writer at a time.)
-    """
-    session = db.session
-    if _FEED_LAST not in session.info:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _FEED_LOCK_KEY})
-        session.info[_FEED_LAST] = session.scalar(select(func.max(ListingChange.feed_at)))
-    last = session.info[_FEED_LAST]
-    feed_at = at if last is None or at > last else last + _TICK
+    """Add a publication or removal to the public feed; it is placed when the transaction
+    commits (:func:`_place_in_feed`)."""
     entry = ListingChange(listing_id=listing.id, uscc=listing.enterprise.uscc, kind=listing.kind,
-                          change=change.value, at=at, feed_at=feed_at)
-    session.add(entry)
-    session.info[_FEED_LAST] = feed_at
+                          change=change.value, at=at, feed_at=None)
+    db.session.add(entry)
+    db.session.info[_FEED_WRITTEN] = True
     return entry
 
 
+@event.listens_for(Session, "before_commit")
+def _place_in_feed(session: Session) -> None:
+    """Give the transaction's new feed entries their places, just before it commits.
+
+    ``at`` is when a change takes effect; ``feed_at`` is its place in the feed, what mirrors
+    page by: never before ``at`` and strictly after every entry already placed, so it is
+    ``at`` itself unless something was placed later first (an expiry that ``tick`` writes the
+    morning after goes after what was published meanwhile). On PostgreSQL an advisory lock is
+    taken here and held until the commit completes, so that entries become visible in
+    ``feed_at`` order: a mirror that has read up to some ``feed_at`` never later finds an entry
+    before it. (SQLite has one writer at a time.) Taking the lock last, at commit, keeps it
+    out of the way of every other lock: its holder waits for nothing.
+    """
+    if not session.info.pop(_FEED_WRITTEN, False):
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _FEED_LOCK_KEY})
+    last = session.scalar(select(func.max(ListingChange.feed_at)))
+    table = ListingChange.__table__
+    placed = []
+    for entry_id, at in session.execute(
+        select(ListingChange.id, ListingChange.at).where(ListingChange.feed_at.is_(None))
+        .order_by(ListingChange.id)
+    ):
+        last = at if last is None or at > last else last + _TICK
+        placed.append({"_id": entry_id, "feed_at": last})
+    if placed:
+        session.execute(update(table).where(table.c.id == bindparam("_id"))
+                        .values(feed_at=bindparam("feed_at")), placed)
+
+
 @event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_feed_position(session: Session, *_args: Any) -> None:
-    """The cached last position is only good inside the transaction that holds the lock."""
-    session.info.pop(_FEED_LAST, None)
+@event.listens_for(Session, "after_rollback")
+def _forget_feed_writes(session: Session) -> None:
+    session.info.pop(_FEED_WRITTEN, None)
 
 
 def deadline_of(obj: Any) -> dt.date | None:

@@ -122,7 +122,6 @@ def upgrade():
         batch_op.add_column(sa.Column('feed_at', sa.DateTime(), nullable=True))
     _backfill_feed_positions()
     with op.batch_alter_table('listing_changes', schema=None) as batch_op:
-        batch_op.alter_column('feed_at', existing_type=sa.DateTime(), nullable=False)
         batch_op.create_index(batch_op.f('ix_listing_changes_feed_at'), ['feed_at'],
                               unique=True)
         batch_op.create_check_constraint(op.f('ck_listing_changes_feed_after_effect'),

@@ -1,6 +1,10 @@
 """D listing (严重失信名单): proposed when a grade becomes D, reviewed (four eyes), notified,
 answered within 10 working days, decided by the publisher, listed for 3 years.
 
+A case lists the facts it rests on. New D facts reach review once each: a proposed case takes
+them in; otherwise (a later stage, or a closed case) they make a new case. Each published case
+is its own listing.
+
     proposed -> confirmed -> notified -> answered      -> published | not_published
              \\-> dismissed           \\-> answer_closed -/
 """

@@ -167,19 +167,20 @@ def listings_csv():
     writer.writerow(CSV_COLUMNS)
     with force_locale(API_LOCALE):
         for row in disclosure.iter_listed(kind):
-            listing = next(item for item in row.listings if item.kind == kind)
-            writer.writerow([
-                row.uscc, row.name, row.district, row.industry or "",
-                industry_name(row.industry) or "", iso(row.established_on), row.address or "",
-                kind, iso(listing.published_on), iso(listing.expires_on),
-                listing.decision_no or "",
-                "；".join(f"{c} {reason_label(c)}" for c in listing.reasons),
-                "；".join(f"{record_type_label(r.type)} {iso(r.date)} {r.ref}"
-                         for r in listing.records),
-                listing.summary or "",
-                url_for("portal.certificate", token=listing.certificate_token, _external=True)
-                if listing.certificate_token else "",
-            ])
+            # one row per live listing: an enterprise may have several D listings
+            for listing in (item for item in row.listings if item.kind == kind):
+                writer.writerow([
+                    row.uscc, row.name, row.district, row.industry or "",
+                    industry_name(row.industry) or "", iso(row.established_on),
+                    row.address or "", kind, iso(listing.published_on),
+                    iso(listing.expires_on), listing.decision_no or "",
+                    "；".join(f"{c} {reason_label(c)}" for c in listing.reasons),
+                    "；".join(f"{record_type_label(r.type)} {iso(r.date)} {r.ref}"
+                             for r in listing.records),
+                    listing.summary or "",
+                    url_for("portal.certificate", token=listing.certificate_token,
+                            _external=True) if listing.certificate_token else "",
+                ])
     response = Response(out.getvalue().encode("utf-8"), mimetype="text/csv")
     response.charset = "utf-8"
     filename = "a-list.csv" if kind == "A" else "d-list.csv"

@@ -24,7 +24,7 @@ from credit.services import archive
 from credit.services.dossier import find_enterprise, load_dossier
 from credit.services.scoping import scope_to_jurisdiction
 from credit.services.staff_search import division_of, enterprise_condition
-from credit.vocabulary import DISTRICTS, RECORD_KINDS
+from credit.vocabulary import DISTRICTS, QUALIFICATIONS, RECORD_KINDS
 from credit.workflows.errors import WorkflowError
 
 # -- filters ------------------------------------------------------------------------------------
@@ -132,6 +132,30 @@ def _enterprise_link(view, context, model, name):
     return Markup('<a href="{}">{}</a>').format(url, model.name)
 
 
+def save_archive_change(form, act) -> bool:
+    """Run an archive service and commit; put each refused field's problem on its field."""
+    try:
+        act()
+        db.session.commit()
+    except (archive.InvalidRecord, archive.InvalidEnterprise) as exc:
+        db.session.rollback()
+        for item in exc.problems.items:
+            place, _sep, message = item.partition(": ")
+            name = place.rsplit(".", 1)[-1]
+            field = form[name] if name in form else None
+            text = problem_text(message)
+            if field is not None:
+                field.errors = [*field.errors, text]
+            else:
+                flash(text, "error")
+        return False
+    except WorkflowError as exc:
+        db.session.rollback()
+        flash(workflow_message(exc), "error")
+        return False
+    return True
+
+
 # -- enterprises --------------------------------------------------------------------------------
 
 
@@ -175,6 +199,64 @@ class EnterpriseAdmin(StaffModelView):
             if count_query is not None:
                 count_query = count_query.filter(condition)
         return query, count_query, joins, count_joins
+
+    # -- registering an enterprise and correcting its registration facts (recorders) ---------
+
+    @property
+    def can_create(self) -> bool:
+        return can_record_any(current_user)
+
+    @property
+    def can_edit(self) -> bool:
+        return can_record_any(current_user)
+
+    def _handle_view(self, name, **kwargs):
+        if name in ("create_view", "edit_view") and self.is_accessible() \
+                and not can_record_any(current_user):
+            forbidden()
+        return super()._handle_view(name, **kwargs)
+
+    def _enterprise_form(self, form_class, **kwargs):
+        form = form_class(**kwargs)
+        districts = [current_user.jurisdiction] if current_user.jurisdiction else DISTRICTS
+        form.district.choices = forms.choice_list((d, d) for d in districts)
+        form.qualification.choices = forms.choice_list(
+            (q, value_label("qualification", q)) for q in QUALIFICATIONS)
+        return form
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        form = self._enterprise_form(forms.EnterpriseForm)
+        if form.validate_on_submit():
+            data = forms.enterprise_data(form)
+            created = []
+            if self._save(form, lambda: created.append(
+                    archive.create_enterprise(current_user, data))):
+                flash(_("已登记企业。"), "success")
+                return redirect(self.get_url(".details_view", id=created[0].id))
+        return self.render("admin/enterprises/form.html", form=form, enterprise=None)
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        enterprise = self.get_one(request.args.get("id"))
+        if not can_record(current_user, enterprise):
+            forbidden()
+        if request.method == "POST":
+            form = self._enterprise_form(forms.EnterpriseEditForm)
+        else:
+            form = self._enterprise_form(
+                forms.EnterpriseEditForm, formdata=None, obj=enterprise,
+                data={"products": "\n".join(enterprise.products or [])})
+        if form.validate_on_submit():
+            data = forms.enterprise_data(form, uscc=enterprise.uscc)
+            if self._save(form, lambda: archive.update_enterprise(
+                    current_user, enterprise, data, reason=form.reason.data)):
+                flash(_("已更正登记信息。"), "success")
+                return redirect(self.get_url(".details_view", id=enterprise.id))
+        return self.render("admin/enterprises/form.html", form=form, enterprise=enterprise)
+
+    def _save(self, form, act) -> bool:
+        return save_archive_change(form, act)
 
     @expose("/details/")
     def details_view(self):
@@ -283,8 +365,7 @@ class RecordAdmin(StaffModelView):
         form = forms.record_form_class(kind_name, correcting=False)()
         if form.validate_on_submit():
             data = forms.record_data(form, kind_name)
-            if self._save(form, lambda: archive.add_record(enterprise, data,
-                                                           actor_id=current_user.id)):
+            if self._save(form, lambda: archive.add_record(current_user, enterprise, data)):
                 return self._saved(enterprise, _("已新增记录。"))
         return self._form_page(form, enterprise, kind_name)
 
@@ -301,8 +382,8 @@ class RecordAdmin(StaffModelView):
             form = form_class(formdata=None, obj=record)
         if form.validate_on_submit():
             data = forms.record_data(form, record.type)
-            if self._save(form, lambda: archive.change_record(record, data,
-                                                              actor_id=current_user.id)):
+            if self._save(form, lambda: archive.change_record(current_user, record, data,
+                                                              reason=form.reason.data)):
                 return self._saved(enterprise, _("已更正记录。"))
         return self._form_page(form, enterprise, record.type, record)
 
@@ -314,33 +395,13 @@ class RecordAdmin(StaffModelView):
             forbidden()
         form = forms.RemoveRecordForm()
         if form.validate_on_submit():
-            if self._save(form, lambda: archive.remove_record(record,
-                                                              actor_id=current_user.id)):
+            if self._save(form, lambda: archive.remove_record(current_user, record,
+                                                              reason=form.reason.data)):
                 return self._saved(enterprise, _("已删除记录。"))
         return self.render("admin/records/remove.html", form=form, record=record)
 
     def _save(self, form, act) -> bool:
-        """Run the archive service and commit; put each refused field's problem on its field."""
-        try:
-            act()
-            db.session.commit()
-        except archive.InvalidRecord as exc:
-            db.session.rollback()
-            for item in exc.problems.items:
-                place, _sep, message = item.partition(": ")
-                name = place.rsplit(".", 1)[-1]
-                field = form[name] if name in form else None
-                text = problem_text(message)
-                if field is not None:
-                    field.errors = [*field.errors, text]
-                else:
-                    flash(text, "error")
-            return False
-        except WorkflowError as exc:
-            db.session.rollback()
-            flash(workflow_message(exc), "error")
-            return False
-        return True
+        return save_archive_change(form, act)
 
     def _saved(self, enterprise: Enterprise, message: str):
         grade = db.session.get(Grade, enterprise.id)

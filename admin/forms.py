@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    DateField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -127,7 +128,7 @@ class ActivationForm(AdminForm):
 
 def record_form_class(kind_name: str, *, correcting: bool) -> type[AdminForm]:
     """The form of one record type (plus a required reason when a record is corrected)."""
-    from wtforms import DateField, FloatField
+    from wtforms import FloatField
     from wtforms.validators import NumberRange
 
     from admin.wording import FIELDS
@@ -209,3 +210,44 @@ def record_data(form, kind_name: str) -> dict:
     if note:
         data["note"] = note
     return {k: v for k, v in data.items() if v is not None or k in ("ref", "date")}
+
+
+# -- registration facts ----------------------------------------------------------------------
+
+
+class EnterpriseForm(AdminForm):
+    uscc = StringField(_l("统一社会信用代码"), validators=[DataRequired(message=REQUIRED),
+                                                        Length(min=18, max=18)])
+    name = StringField(_l("企业名称"), validators=[DataRequired(message=REQUIRED),
+                                                  Length(max=200)])
+    district = SelectField(_l("辖区"), choices=[], validators=[DataRequired(message=REQUIRED)])
+    established_on = DateField(_l("成立日期"), validators=[InputRequired(message=REQUIRED)],
+                               render_kw={"placeholder": "YYYY-MM-DD"})
+    qualification = SelectField(_l("法定资质"), choices=[],
+                                validators=[DataRequired(message=REQUIRED)])
+    industry = StringField(_l("行业代码"), validators=[Optional(), Length(max=200)],
+                           description=_l("国民经济行业分类代码，例如C1311。"))
+    address = StringField(_l("地址"), validators=[Optional(), Length(max=500)])
+    products = TextAreaField(_l("主要产品"), validators=[Optional(), Length(max=5000)],
+                             description=_l("每行一个，或用顿号分隔。"), render_kw={"rows": 3})
+
+
+class EnterpriseEditForm(EnterpriseForm):
+    uscc = None  # the USCC identifies the enterprise
+    reason = _comment(_l("更正理由"), True, _l("将记入审计日志。"))
+
+
+def enterprise_data(form, uscc: str | None = None) -> dict:
+    """The exchange-format object (without records) an enterprise form describes."""
+    import re
+
+    products = [p.strip() for p in re.split(r"[、;；\n]+", form.products.data or "")
+                if p.strip()]
+    data = {"uscc": (uscc or form.uscc.data or "").strip().upper(),
+            "name": (form.name.data or "").strip(), "district": form.district.data,
+            "established_on": form.established_on.data.isoformat()
+            if form.established_on.data else None,
+            "qualification": form.qualification.data,
+            "industry": (form.industry.data or "").strip().upper() or None,
+            "address": (form.address.data or "").strip() or None, "products": products}
+    return {k: v for k, v in data.items() if v is not None}

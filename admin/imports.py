@@ -33,7 +33,11 @@ from credit.models import User
 from credit.permissions import can_record_any
 from credit.services import workbook
 from credit.services.exchange import validate_file, write_archive
-from credit.services.importer import InvalidArchive, import_archive
+from credit.services.importer import (
+    InvalidArchive,
+    check_registered_districts,
+    import_archive,
+)
 
 UPLOADS = INSTANCE / "uploads"
 KEEP_SECONDS = 24 * 3600
@@ -153,7 +157,11 @@ class ImportAdmin(StaffView):
         finally:
             raw.unlink(missing_ok=True)
         today = clock.today()
-        survey = validate_file(str(archive), today)
+        jurisdiction = current_user.jurisdiction
+        survey = validate_file(str(archive), today,
+                               districts=None if jurisdiction is None else (jurisdiction,))
+        if not survey.problems:
+            check_registered_districts(survey, current_user)
         if converted is not None:
             problems = converted.problems + converted.locate(survey.problems)
         else:
@@ -194,7 +202,7 @@ class ImportAdmin(StaffView):
         try:
             result = import_archive(str(archive), today=clock.today(),
                                     source=f"upload:{pending['name']}"[:200],
-                                    actor_id=current_user.id)
+                                    actor=current_user)
             db.session.commit()
         except InvalidArchive as exc:
             db.session.rollback()

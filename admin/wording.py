@@ -121,6 +121,7 @@ CAUSES = {
     "record_added": _l("新增记录"),
     "record_changed": _l("更正记录"),
     "record_removed": _l("删除记录"),
+    "enterprise_added": _l("登记企业"),
     "enterprise_changed": _l("登记信息变更"),
     "import": _l("批量导入"),
     "time_passed": _l("时间推移"),
@@ -144,6 +145,7 @@ STATES = {
     "repair": {
         "applied": _l("待受理"), "accepted": _l("已受理，待核实"), "refused": _l("不予受理"),
         "approved": _l("修复通过"), "rejected": _l("修复未通过"),
+        "ended": _l("名单已移出，申请终止"),
     },
     "listing": {"live": _l("公示中"), "prompted": _l("等级已变，待决定是否移出"),
                 "removed": _l("已移出")},

@@ -25,7 +25,6 @@ from credit.models import (
     Enterprise,
     Listing,
     ListingKind,
-    Record,
     RepairApplication,
     RepairState,
     Role,
@@ -38,6 +37,7 @@ from credit.permissions import (
     can_review_cases,
     has_role,
     is_active_staff,
+    review_excluded,
 )
 from credit.services.calendar import deadline_is_provisional
 from credit.services.scoping import scope_to_jurisdiction
@@ -247,13 +247,12 @@ def _state(obj: Any) -> str:
 
 
 def _four_eyes(user: User, cases: list[DCase]) -> set[int]:
-    """Ids of the cases built on records this user entered (one query for the page)."""
-    wanted = {rid for case in cases for rid in (case.record_ids or ())}
-    if not wanted:
+    """Ids of the cases this user may not review because they made its facts (entered,
+    corrected, imported or removed its records...): a few queries for the whole page."""
+    if not cases:
         return set()
-    own = set(db.session.scalars(
-        select(Record.id).where(Record.id.in_(wanted), Record.recorded_by_id == user.id)))
-    return {case.id for case in cases if own & set(case.record_ids or ())}
+    excluded = review_excluded(cases)
+    return {case.id for case in cases if user.id in excluded[case.id]}
 
 
 # -- one item, for its page and its actions -----------------------------------------------------

@@ -197,3 +197,38 @@ def test_search_by_pinyin_initials(world, sign_in):
                                           query_string={"search": "xyqsx"}).get_data(
                                               as_text=True)
     assert world.e["a"].name in html and world.e["c"].name not in html
+
+
+def test_register_an_enterprise_in_the_own_jurisdiction(world, sign_in):
+    from credit.models import Enterprise
+    from credit.uscc import make_uscc
+
+    uscc = make_uscc("91", "230822", "66000001")
+    client = sign_in(world.u["recorder_h"])
+    form = client.get("/admin/enterprises/new/").get_data(as_text=True)
+    assert 'value="桦南县"' in form and 'value="向阳区"' not in form
+    response = client.post("/admin/enterprises/new/", data={
+        "uscc": uscc, "name": "桦南新登记有限公司", "district": "桦南县",
+        "established_on": "2020-03-01", "qualification": "valid", "industry": "c1392",
+        "products": "豆腐、豆浆"})
+    assert response.status_code == 302
+    created = _db.session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))
+    assert created.products == ["豆腐", "豆浆"] and created.industry == "C1392"
+    assert grade_of(created).grade == "A"
+    refused = client.post("/admin/enterprises/new/", data={
+        "uscc": uscc, "name": "重复", "district": "桦南县", "established_on": "2020-03-01",
+        "qualification": "valid"})
+    assert "already registered" in refused.get_data(as_text=True)
+
+
+def test_correct_registration_facts_with_a_reason_regrades(world, sign_in):
+    firm = world.e["a"]
+    client = sign_in(world.u["recorder"])
+    data = {"name": firm.name, "district": "向阳区", "established_on": "2012-05-20",
+            "qualification": "invalid", "industry": "C1311"}
+    refused = client.post(f"/admin/enterprises/edit/?id={firm.id}", data=data)
+    assert "更正理由" in refused.get_data(as_text=True) and grade_of(firm).grade == "A"
+    saved = client.post(f"/admin/enterprises/edit/?id={firm.id}",
+                        data={**data, "reason": "资质证书已过期"})
+    assert saved.status_code == 302
+    assert grade_of(firm).grade == "D"

@@ -325,6 +325,8 @@ def test_queue_queries_do_not_grow_with_the_queue(db, world, sign_in):
     for _ in range(5):
         db.session.add(DCase(enterprise_id=world.e["c"].id, state="proposed",
                              proposed_on=world.day, reasons=[{"code": "D2", "refs": []}],
+                             facts=[{"code": "D2", "type": "spot_check",
+                                     "ref": world.records[""].ref}],
                              record_ids=[world.records[""].id], rulebook="x"))
     db.session.commit()
     assert count() == before

@@ -25,7 +25,7 @@ from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from admin.views import AdminForm, StaffView
-from admin.wording import FIELDS, problem_text, value_label
+from admin.wording import FIELDS, problem_text, value_label, workflow_message
 from credit import clock
 from credit.config import INSTANCE
 from credit.extensions import db
@@ -38,6 +38,7 @@ from credit.services.importer import (
     check_registered_districts,
     import_archive,
 )
+from credit.workflows.errors import WorkflowError
 
 UPLOADS = INSTANCE / "uploads"
 KEEP_SECONDS = 24 * 3600
@@ -215,6 +216,10 @@ class ImportAdmin(StaffView):
                       for p in located]
             return self._page(UploadForm(formdata=None), problems=listed,
                               file_name=pending["name"])
+        except WorkflowError as exc:  # e.g. an enterprise moved out of reach meanwhile
+            db.session.rollback()
+            flash(workflow_message(exc), "error")
+            return redirect(url_for(".index"))
         finally:
             archive.unlink(missing_ok=True)
             places_path.unlink(missing_ok=True)

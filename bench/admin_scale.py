@@ -175,8 +175,10 @@ def main() -> None:
                                                                 == "bench-recorder"))
         middle = db.session.scalar(select(Enterprise.id).where(Enterprise.district == "桦南县")
                                    .order_by(Enterprise.id).offset(n // 30).limit(1))
-        busy = db.session.scalar(select(Record.enterprise_id).group_by(Record.enterprise_id)
-                                 .order_by(func.count().desc()).limit(1))
+        busy = db.session.scalar(
+            select(Record.enterprise_id).join(Enterprise, Enterprise.id == Record.enterprise_id)
+            .where(Enterprise.district == "桦南县").group_by(Record.enterprise_id)
+            .order_by(func.count().desc()).limit(1))
         sample = db.session.get(Enterprise, middle)
         uscc_prefix, name_part = sample.uscc[:10], sample.name[-8:-4]
         audits = db.session.scalar(select(func.count()).select_from(AuditEntry))

@@ -116,12 +116,16 @@ class AuditAdmin(StaffModelView):
         if broken is None:
             total = db.session.query(AuditEntry).count()
             flash(_("审计日志完整：%(n)d条记录的哈希链全部吻合。", n=total), "success")
-        else:
+        elif broken.entry_id is not None:
             flash(_("审计日志在第%(id)d条处断开：%(problem)s", id=broken.entry_id,
                     problem=broken.problem), "error")
+        else:  # a grade change or a checkpoint outside the log
+            flash(_("审计日志检查未通过（%(where)s）：%(problem)s",
+                    where=getattr(broken, "where", ""), problem=broken.problem), "error")
         audit.record("audit.verify", "audit", None, actor_id=current_user.id,
                      after={"intact": broken is None,
-                            "broken_at": broken.entry_id if broken else None})
+                            "broken_at": broken.entry_id if broken else None,
+                            "problem": broken.problem if broken else None})
         db.session.commit()
         return redirect(url_for(".index_view"))
 

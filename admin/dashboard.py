@@ -37,7 +37,11 @@ def dashboard_context(user: User, today: dt.date) -> dict:
         "warnings": calendar_warnings(user, today),
     }
     if can_read_archives(user):
-        built = stats.ensure_stats(today)
+        built, fresh = stats.stats_state(today)
+        if built is None:  # the very first view: build them now
+            built = stats.ensure_stats(today)
+        elif not fresh:
+            context["refresh_after"] = True  # shown as they are; rebuilt after the response
         districts = stats.by_district(user)
         industries = stats.by_industry(user)
         moves = stats.movements(user, today)

@@ -1,10 +1,10 @@
 """Dashboard figures: grade distribution by jurisdiction and industry, and grade movements.
 
-Counting every grade on each page view would scan a million rows (about a second); instead the
-counts are summarised into two small tables (``grade_stats``, ``movement_stats``), rebuilt by
-the first request after they are ``DASHBOARD_STATS_TTL`` seconds old (default 600) or after the
-date changed, and by ``refresh_stats`` (e.g. after the nightly regrade). Pages read the
-summaries with the user's jurisdiction in the query.
+Counting every grade on each page view would scan a million rows (a second or more); instead
+the counts are summarised into two small tables (``grade_stats``, ``movement_stats``), rebuilt
+when they are ``DASHBOARD_STATS_TTL`` seconds old (default 600) or the date changed (the home
+page rebuilds stale ones after its response has gone out, so nobody waits for it). Pages read
+the summaries with the user's jurisdiction in the query.
 """
 
 from __future__ import annotations
@@ -72,17 +72,27 @@ def stats_time() -> dt.datetime | None:
     return db.session.scalar(select(JobRun.finished_at).where(JobRun.name == JOB))
 
 
+def _fresh(run: JobRun | None, today: dt.date) -> bool:
+    ttl = dt.timedelta(seconds=current_app.config.get("DASHBOARD_STATS_TTL", 600))
+    return run is not None and run.last_as_of == today and run.finished_at > clock.now() - ttl
+
+
+def stats_state(today: dt.date) -> tuple[dt.datetime | None, bool]:
+    """(when the summaries were built or None, whether they are fresh)."""
+    run = db.session.get(JobRun, JOB)
+    return (run.finished_at if run else None), _fresh(run, today)
+
+
 def ensure_stats(today: dt.date) -> dt.datetime:
     """Rebuild the summaries when they are stale; return when they were built (UTC)."""
-    ttl = dt.timedelta(seconds=current_app.config.get("DASHBOARD_STATS_TTL", 600))
     run = db.session.get(JobRun, JOB)
-    if run is not None and run.last_as_of == today and run.finished_at > clock.now() - ttl:
+    if _fresh(run, today):
         return run.finished_at
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
         db.session.expire_all()
         run = db.session.get(JobRun, JOB)
-        if run is not None and run.last_as_of == today and run.finished_at > clock.now() - ttl:
+        if _fresh(run, today):
             return run.finished_at  # another worker rebuilt them while we waited
     refresh_stats(today)
     return db.session.get(JobRun, JOB).finished_at

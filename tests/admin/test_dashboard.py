@@ -60,8 +60,12 @@ def test_summaries_are_rebuilt_only_when_stale(app, db, world, sign_in):
     run = _db.session.get(JobRun, stats.JOB)
     run.finished_at = built - dt.timedelta(seconds=app.config["DASHBOARD_STATS_TTL"] + 1)
     _db.session.commit()
-    client.get("/admin/")
+    stale = client.get("/admin/")  # stale: shown at once as stored, rebuilt after the response
+    assert "向阳区" not in table(stale.get_data(as_text=True), "table-districts")
+    stale.close()  # the server closes the response once it has been sent
+    _db.session.expire_all()
     assert _db.session.query(GradeStat).count() > 0
+    assert _db.session.get(JobRun, stats.JOB).finished_at > built
 
 
 def test_summary_counts_match_the_grades(world):

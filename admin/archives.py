@@ -300,6 +300,7 @@ class RecordAdmin(StaffModelView):
         EqualsFilter(Record.type, _l("记录类型"), options=_type_options),
         RecordDistrictFilter(Record.id, _l("辖区"), options=_district_options),
     )
+    list_template = "admin/records/list.html"
 
     def allowed(self, user: User) -> bool:
         return can_read_archives(user)
@@ -312,6 +313,11 @@ class RecordAdmin(StaffModelView):
 
     def get_query(self):
         return super().get_query().options(joinedload(Record.enterprise))
+
+    def filtered_enterprise(self) -> Enterprise | None:
+        """The enterprise the list is limited to (``?enterprise_id=``), in the user's scope."""
+        enterprise_id = request.args.get("enterprise_id")
+        return find_enterprise(current_user, as_int(enterprise_id)) if enterprise_id else None
 
     def get_one(self, id):
         stmt = select(Record).where(Record.id == as_int(id))

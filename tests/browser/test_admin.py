@@ -55,6 +55,8 @@ def test_recorder_adds_a_failed_spot_check_and_sees_the_grade_change(page: Page,
 def test_reviewer_confirms_a_d_case_from_the_queue(page: Page, world):
     firm = world.e["d_h"]
     sign_in(page, "reviewer_h")
+    # The dashboard's charts are drawn from the vendored ECharts (under the backend's CSP).
+    expect(page.locator("#chart-districts canvas")).to_have_count(1)
     page.get_by_role("row", name="严重失信案件：待复核").get_by_role("link").click()
     row = page.locator("#queue-items tr", has_text=firm.name)
     row.get_by_role("link", name="办理").click()

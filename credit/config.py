@@ -62,6 +62,15 @@ class Config:
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Staff backend: uploads (bigger archives go through `flask credit import`), sign-in
+    # throttling (counted in the database, so shared by every worker), dashboard summaries.
+    IMPORT_MAX_BYTES = int(os.environ.get("CREDIT_IMPORT_MAX_BYTES", str(10 * 2**20)))
+    IMPORT_MAX_ROWS = int(os.environ.get("CREDIT_IMPORT_MAX_ROWS", "50000"))
+    MAX_CONTENT_LENGTH = IMPORT_MAX_BYTES + 2**20
+    LOGIN_FAILURE_WINDOW = 15 * 60  # seconds
+    LOGIN_FAILURES_PER_ACCOUNT = 5
+    LOGIN_FAILURES_PER_ADDRESS = 20
+    DASHBOARD_STATS_TTL = 600  # seconds
     # RATELIMIT_ENABLED=0 turns limits off (e.g. for a load benchmark from one address).
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
     # Per client address, in Flask-Limiter's notation ("120/minute", "5/hour;20/day").

@@ -215,6 +215,66 @@ def can_act_for_enterprise(user: User | None, enterprise: Any) -> bool:
     return has_role(user, Role.ENTERPRISE) and user.enterprise_id == enterprise_of(enterprise).id
 
 
+# -- screens of the staff backend: role-level checks for menus and pages ----------------------
+# The object-level checks above still decide every act; these say which screens a user opens.
+
+
+def can_open_backend(user: User | None) -> bool:
+    """Active staff only: enterprise accounts never enter the staff backend."""
+    return is_active_staff(user)
+
+
+def can_read_archives(user: User | None) -> bool:
+    """Archive lists, enterprise pages, internal grades and dashboards (in jurisdiction)."""
+    return has_role(user, *_INTERNAL_READERS)
+
+
+def can_record_any(user: User | None) -> bool:
+    """Record forms and bulk import (each enterprise still checked by ``can_record``)."""
+    return has_role(user, Role.CITY_ADMIN, Role.RECORDER)
+
+
+def can_export_internal(user: User | None) -> bool:
+    """Excel exports of internal grades (each one logged)."""
+    return has_role(user, *_INTERNAL_READERS)
+
+
+def can_open_audit_log(user: User | None) -> bool:
+    """The audit log viewer: whole-city auditors and administrators (entries carry no
+    jurisdiction, so a district account would see other districts' entries)."""
+    return can_view_audit(user) and user.jurisdiction is None
+
+
+def has_work_queue(user: User | None) -> bool:
+    """Roles with a work queue; the auditor reads every queue without acting."""
+    return has_role(user, Role.CITY_ADMIN, Role.REVIEWER, Role.PUBLISHER, Role.EVALUATOR,
+                    Role.INSPECTOR, Role.AUDITOR)
+
+
+def can_review_cases(user: User | None) -> bool:
+    """The D-case review queue (each case still checked by ``can_review``)."""
+    return has_role(user, Role.CITY_ADMIN, Role.REVIEWER)
+
+
+def can_publish_any(user: User | None) -> bool:
+    """The disclosure officer's queues (each item still checked by ``can_publish``)."""
+    return has_role(user, Role.CITY_ADMIN, Role.PUBLISHER)
+
+
+def can_evaluate_any(user: User | None) -> bool:
+    return has_role(user, Role.CITY_ADMIN, Role.EVALUATOR)
+
+
+def can_inspect_any(user: User | None) -> bool:
+    return has_role(user, Role.CITY_ADMIN, Role.INSPECTOR)
+
+
+def can_see_applications(user: User | None) -> bool:
+    """A publication applications: the roles that handle them and the internal readers.
+    (An inspection institution sees only those that need its opinion.)"""
+    return can_read_archives(user) or has_role(user, Role.EVALUATOR, Role.INSPECTOR)
+
+
 def can_view_reports(user: User | None) -> bool:
     """Read the public's reports (举报) of the user's jurisdiction."""
     return has_role(user, *_INTERNAL_READERS)

@@ -22,6 +22,8 @@ from credit.models.listings import (
 )
 from credit.models.records import Record
 from credit.models.reports import Report, ReportCategory, ReportState
+from credit.models.security import LoginFailure
+from credit.models.stats import GradeStat, MovementStat
 from credit.models.users import Role, User
 
 __all__ = [
@@ -39,11 +41,14 @@ __all__ = [
     "Enterprise",
     "Grade",
     "GradeChange",
+    "GradeStat",
     "GradeTrigger",
     "JobRun",
     "Listing",
     "ListingChange",
     "ListingKind",
+    "LoginFailure",
+    "MovementStat",
     "Record",
     "RemovalReason",
     "Report",

@@ -56,6 +56,7 @@ class Record(db.Model):
         CheckConstraint("length(ref) BETWEEN 1 AND 100", name="ref_length"),
         CheckConstraint("resolved_on IS NULL OR resolved_on >= date", name="resolved_after_date"),
         Index("ix_records_enterprise_date", "enterprise_id", "date"),
+        Index("ix_records_type_id", "type", "id"),  # the staff list's type filter, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,14 +1,18 @@
-"""User accounts: creation and sign-in checks."""
+"""User accounts: creation, sign-in checks and throttling, and the administrator's account
+management (create, change role and jurisdiction, deactivate, reset a password)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from credit.extensions import db, login_manager
-from credit.models import Enterprise, Role, User
+from credit.models import Enterprise, LoginFailure, Role, User
+from credit.permissions import can_manage_users
 from credit.services import audit
 from credit.vocabulary import DISTRICTS
 
@@ -37,34 +41,67 @@ def authenticate(username: str, password: str) -> User | None:
 
 
 class AccountError(ValueError):
-    """An account that cannot be created as asked; the message says why."""
+    """An account that cannot be created or changed as asked; the message says why.
+
+    ``code`` names the problem for front ends that word it themselves (the admin, in Chinese);
+    ``field`` is the form field it concerns, when there is one.
+    """
+
+    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.field = field
+
+
+USERNAME_MAX = 80
+PASSWORD_MIN = 8
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < PASSWORD_MIN:
+        raise AccountError(f"the password must be at least {PASSWORD_MIN} characters",
+                           code="password_short", field="password")
+
+
+def _binding(role: Role, jurisdiction: str | None, uscc: str | None,
+             user_id: int | None = None) -> int | None:
+    """Check the role's jurisdiction or enterprise; return the bound enterprise's id."""
+    if jurisdiction is not None and jurisdiction not in DISTRICTS:
+        raise AccountError(f"{jurisdiction!r} is not one of the 11 jurisdictions",
+                           code="jurisdiction_unknown", field="jurisdiction")
+    if role is not Role.ENTERPRISE:
+        if uscc:
+            raise AccountError("only an enterprise account is bound to an enterprise",
+                               code="enterprise_for_staff", field="uscc")
+        return None
+    if not uscc:
+        raise AccountError("an enterprise account needs --enterprise USCC",
+                           code="enterprise_missing", field="uscc")
+    if jurisdiction:
+        raise AccountError("an enterprise account has no jurisdiction",
+                           code="jurisdiction_for_enterprise", field="jurisdiction")
+    enterprise_id = db.session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc))
+    if enterprise_id is None:
+        raise AccountError(f"no enterprise with USCC {uscc}", code="enterprise_unknown",
+                           field="uscc")
+    holder = db.session.scalar(select(User.id).where(User.enterprise_id == enterprise_id))
+    if holder is not None and holder != user_id:
+        raise AccountError(f"enterprise {uscc} already has an account",
+                           code="enterprise_taken", field="uscc")
+    return enterprise_id
 
 
 def create_user(username: str, password: str, *, role: Role, jurisdiction: str | None = None,
                 uscc: str | None = None, name: str = "", actor_id: int | None = None) -> User:
     """Create an account (flushes, does not commit) and log it."""
     username = username.strip()
-    if not username or len(username) > 80:
-        raise AccountError("the username must be 1-80 characters")
-    if len(password) < 8:
-        raise AccountError("the password must be at least 8 characters")
+    if not username or len(username) > USERNAME_MAX:
+        raise AccountError(f"the username must be 1-{USERNAME_MAX} characters",
+                           code="username_length", field="username")
+    _check_password(password)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AccountError("that username is taken")
-    if jurisdiction is not None and jurisdiction not in DISTRICTS:
-        raise AccountError(f"{jurisdiction!r} is not one of the 11 jurisdictions")
-    enterprise_id = None
-    if role is Role.ENTERPRISE:
-        if not uscc:
-            raise AccountError("an enterprise account needs --enterprise USCC")
-        if jurisdiction:
-            raise AccountError("an enterprise account has no jurisdiction")
-        enterprise_id = db.session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc))
-        if enterprise_id is None:
-            raise AccountError(f"no enterprise with USCC {uscc}")
-        if db.session.scalar(select(User.id).where(User.enterprise_id == enterprise_id)):
-            raise AccountError(f"enterprise {uscc} already has an account")
-    elif uscc:
-        raise AccountError("only an enterprise account is bound to an enterprise")
+        raise AccountError("that username is taken", code="username_taken", field="username")
+    enterprise_id = _binding(role, jurisdiction, uscc)
     user = User(username=username, name=name, role=role.value, jurisdiction=jurisdiction,
                 enterprise_id=enterprise_id, active=True)
     user.set_password(password)
@@ -74,6 +111,138 @@ def create_user(username: str, password: str, *, role: Role, jurisdiction: str |
                  after={"username": username, "role": role.value,
                         "jurisdiction": jurisdiction, "enterprise": uscc})
     return user
+
+
+# -- the administrator's account management (each act checked and logged) ---------------------
+
+
+def _ensure_admin(actor: User, doing: str) -> None:
+    from credit.workflows.errors import NotPermitted
+
+    if not can_manage_users(actor):
+        raise NotPermitted(f"you may not {doing}")
+
+
+def account_state(user: User) -> dict:
+    """What the audit log keeps of an account (never its password)."""
+    return {"username": user.username, "name": user.name, "role": user.role,
+            "jurisdiction": user.jurisdiction,
+            "enterprise": user.enterprise.uscc if user.enterprise_id else None,
+            "active": bool(user.active)}
+
+
+def _other_active_admins(user: User) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(User).where(
+            User.role == Role.CITY_ADMIN.value, User.active.is_(True), User.id != user.id,
+            User.jurisdiction.is_(None))
+    ) or 0
+
+
+def _keeps_an_admin(user: User, *, role: Role, active: bool, jurisdiction: str | None) -> None:
+    """Refuse a change that would leave the city without an active whole-city administrator."""
+    was_admin = (user.role == Role.CITY_ADMIN.value and user.active
+                 and user.jurisdiction is None)
+    stays_admin = role is Role.CITY_ADMIN and active and jurisdiction is None
+    if was_admin and not stays_admin and not _other_active_admins(user):
+        raise AccountError("this is the last active city administrator", code="last_admin")
+
+
+def add_account(actor: User, *, username: str, password: str, role: Role,
+                jurisdiction: str | None = None, uscc: str | None = None,
+                name: str = "") -> User:
+    """The administrator creates an account."""
+    _ensure_admin(actor, "create accounts")
+    return create_user(username, password, role=role, jurisdiction=jurisdiction, uscc=uscc,
+                       name=name, actor_id=actor.id)
+
+
+def change_account(actor: User, user: User, *, role: Role, jurisdiction: str | None,
+                   uscc: str | None, name: str) -> None:
+    """Change an account's role, jurisdiction, bound enterprise or display name."""
+    _ensure_admin(actor, "change accounts")
+    enterprise_id = _binding(role, jurisdiction, uscc, user.id)
+    _keeps_an_admin(user, role=role, active=bool(user.active), jurisdiction=jurisdiction)
+    before = account_state(user)
+    user.role, user.jurisdiction, user.enterprise_id = role.value, jurisdiction, enterprise_id
+    user.name = (name or "").strip()
+    db.session.flush()
+    db.session.refresh(user, ["enterprise"])
+    after = account_state(user)
+    if after != before:
+        audit.record("user.update", "user", user.id, actor_id=actor.id, before=before,
+                     after=after)
+
+
+def set_account_active(actor: User, user: User, active: bool) -> None:
+    """Deactivate an account (signed out on its next request) or reactivate it."""
+    _ensure_admin(actor, "deactivate accounts")
+    if user.id == actor.id and not active:
+        raise AccountError("you cannot deactivate your own account", code="self_deactivate")
+    if bool(user.active) == active:
+        return
+    _keeps_an_admin(user, role=Role(user.role), active=active, jurisdiction=user.jurisdiction)
+    before = account_state(user)
+    user.active = active
+    db.session.flush()
+    audit.record("user.activate" if active else "user.deactivate", "user", user.id,
+                 actor_id=actor.id, before=before, after=account_state(user))
+
+
+def reset_password(actor: User, user: User, password: str) -> None:
+    """Give an account a new password (the log records that it happened, not the password)."""
+    _ensure_admin(actor, "reset passwords")
+    _check_password(password)
+    user.set_password(password)
+    db.session.flush()
+    audit.record("user.reset_password", "user", user.id, actor_id=actor.id,
+                 after={"username": user.username})
+
+
+# -- sign-in throttling -----------------------------------------------------------------------
+# Counted in the database, so that several workers (and machines) behind one address share
+# the count. While a username or an address has too many recent failures, sign-in is refused
+# without checking the password, and refused attempts are not counted again.
+
+
+def _throttle_settings() -> tuple[dt.timedelta, int, int]:
+    config = current_app.config
+    return (dt.timedelta(seconds=config.get("LOGIN_FAILURE_WINDOW", 900)),
+            config.get("LOGIN_FAILURES_PER_ACCOUNT", 5),
+            config.get("LOGIN_FAILURES_PER_ADDRESS", 20))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def login_wait(username: str, address: str) -> int:
+    """Seconds until sign-in may be tried again for this username or address; 0 when allowed."""
+    window, per_account, per_address = _throttle_settings()
+    now = _now()
+    wait = 0
+    for column, key, limit in ((LoginFailure.username, username[:USERNAME_MAX], per_account),
+                               (LoginFailure.address, address[:64], per_address)):
+        # The limit-th most recent failure: while it is inside the window, the key is blocked.
+        nth = db.session.scalar(
+            select(LoginFailure.at).where(column == key, LoginFailure.at > now - window)
+            .order_by(LoginFailure.at.desc()).offset(limit - 1).limit(1))
+        if nth is not None:
+            wait = max(wait, int((nth + window - now).total_seconds()) + 1)
+    return wait
+
+
+def note_login_failure(username: str, address: str) -> None:
+    """Count a refused sign-in (and forget failures older than a day)."""
+    now = _now()
+    db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - dt.timedelta(days=1)))
+    db.session.add(LoginFailure(at=now, username=username[:USERNAME_MAX], address=address[:64]))
+    db.session.flush()
+
+
+def forget_login_failures(username: str) -> None:
+    """A successful sign-in clears the account's count (the address keeps its own)."""
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
 
 
 DEMO_PASSWORD = "jms-demo-2026"

@@ -82,6 +82,16 @@ def main() -> None:
         db.session.commit()
         step("import + grade", n, started)
 
+        # Every enterprise renamed: one audited change per enterprise (the per-row audit path).
+        renamed = workdir / "renamed.json"
+        with renamed.open("w", encoding="utf-8") as out:
+            write_archive(out, ({**e, "name": e["name"] + "（更名）"}
+                                for e in generate_archive(n, args.seed, today)))
+        started = time.perf_counter()
+        load_archive(str(renamed), today=today, source="bench")
+        db.session.commit()
+        step("re-import, all renamed", n, started)
+
         started = time.perf_counter()
         result = regrade_all(as_of=dt.date(2027, 1, 1), cause=GradeTrigger.YEAR_ROLLOVER)
         db.session.commit()

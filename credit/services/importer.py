@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 from credit.extensions import db
 from credit.models import Enterprise, GradeTrigger, Record
 from credit.services import audit
-from credit.services.bulk import insert_rows, update_rows
+from credit.services.bulk import end_batch, insert_rows, update_rows
 from credit.services.exchange import (
     ENTERPRISE_COLUMNS,
     RECORD_COLUMNS,
@@ -121,7 +121,7 @@ def write_enterprises(
         result.grades_changed += regrade(
             [obj["_id"] for obj in chunk], as_of=today, cause=cause, actor_id=actor_id
         ).changed
-        db.session.expunge_all()
+        end_batch()
         if progress:
             progress(len(chunk))
     return result
@@ -147,13 +147,14 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
             new,
         )
         ids.update({uscc: eid for eid, uscc in returned})
-    changed = []
+    changed, logged = [], []
     for v in values:
         old = existing.get(v["uscc"])
         if old is not None and any(getattr(old, c) != v[c] for c in ENTERPRISE_COLUMNS):
             changed.append({"id": old.id, **v})
-            audit.record("enterprise.update", "enterprise", old.id, actor_id=actor_id,
-                         before={c: getattr(old, c) for c in ENTERPRISE_COLUMNS}, after=v)
+            logged.append(audit.Change("enterprise.update", "enterprise", old.id, actor_id,
+                                       before={c: getattr(old, c) for c in ENTERPRISE_COLUMNS},
+                                       after=v))
     if changed:
         update_rows(Enterprise.__table__, changed)
     result.enterprises += len(values)
@@ -185,8 +186,10 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
             elif any(getattr(old, c) != rv[c] for c in RECORD_COLUMNS):
                 updates.append({**rv, "id": old.id, "source": source,
                                 "recorded_by_id": actor_id})
-                audit.record("record.update", "record", old.id, actor_id=actor_id,
-                             before={c: getattr(old, c) for c in RECORD_COLUMNS}, after=rv)
+                logged.append(audit.Change("record.update", "record", old.id, actor_id,
+                                           before={c: getattr(old, c) for c in RECORD_COLUMNS},
+                                           after=rv))
+    audit.record_many(logged)  # the batch's entries in one statement
     insert_rows(Record.__table__, inserts)
     update_rows(Record.__table__, updates)
     result.records_added += len(inserts)

@@ -296,13 +296,16 @@ def audit_verify_command(no_checkpoint: bool) -> None:
 
 @audit_cli.command("checkpoint")
 def audit_checkpoint_command() -> None:
-    """Verify the log, then anchor its head in the checkpoint file (daily cron, after tick)."""
+    """Verify the log, then anchor its head in the checkpoint file and log that (daily cron,
+    after tick)."""
+    _as_cli_actor()
     report = _checked_log()
     path = audit.checkpoint_path()
     try:
-        point = audit.append_checkpoint(report)
+        point = audit.append_checkpoint(report, register=True)
     except OSError as exc:
         _fail(f"{path}: cannot write the checkpoint: {exc.strerror}")
+    db.session.commit()
     if point is None:
         last = report.last_checkpoint
         since = f" since the checkpoint of {last.at}" if last else ""

@@ -215,7 +215,10 @@ def test_audit_checkpoint_then_truncation_is_caught(cli, db, app, today, write_j
     again = cli("audit", "checkpoint")
     assert "unchanged since the checkpoint of " in again.output
 
-    db.session.execute(delete(AuditEntry).where(AuditEntry.id == last))  # the import's own entry
+    registered = db.session.scalars(select(AuditEntry).where(AuditEntry.id > last)).all()
+    assert [(e.action, e.after["last_id"]) for e in registered] == [("audit.checkpoint", last)]
+    # The import's entry and the checkpoint's own: the end of the log, cut off.
+    db.session.execute(delete(AuditEntry).where(AuditEntry.id >= last))
     db.session.commit()
     result = cli("audit", "verify")
     assert result.exit_code == 1

@@ -47,13 +47,14 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from credit.extensions import db
 from credit.models import AuditEntry, Enterprise, Grade, GradeChange, User
 
 GENESIS = "0" * 64
 GRADE_ACTION = "grade.changes"
+CHECKPOINT_ACTION = "audit.checkpoint"
 _LOCK_KEY = 0x4A4D5341  # "JMSA": the advisory lock that serialises appends on PostgreSQL
 _HEAD = "audit_head"
 _ENTRIES = AuditEntry.__table__
@@ -122,7 +123,8 @@ def entry_hash(key: bytes | None, prev_hash: str, at: dt.datetime, actor: str, a
 def grade_digest(rows: Iterable[Any]) -> tuple[int, str]:
     """(count, SHA-256) of grade-change rows in the order they were written (their id order).
 
-    Each row is a mapping or a row with the keys of ``_GRADE_KEYS``.
+    Each row is a dict with the keys of ``_GRADE_KEYS``, or a sequence of their values in that
+    order (a database row).
     """
     digest, count = hashlib.sha256(), 0
     for row in rows:
@@ -310,12 +312,15 @@ def read_checkpoints(key: bytes) -> tuple[list[Checkpoint], Break | None]:
     return found, None
 
 
-def append_checkpoint(report: Report) -> Checkpoint | None:
-    """Anchor an intact log's current head in the checkpoint file; None if already anchored."""
+def append_checkpoint(report: Report, *, register: bool = False) -> Checkpoint | None:
+    """Anchor an intact log's head in the checkpoint file; None if nothing new to anchor.
+
+    ``register`` also appends an ``audit.checkpoint`` entry naming the line (the caller
+    commits), so that a checkpoint file later replaced, truncated or lost is noticed.
+    """
     if report.broken is not None:
         raise ValueError("an audit log that does not verify is not anchored")
-    if report.entries == 0 or (report.last_checkpoint is not None
-                               and report.last_checkpoint.last_id == report.last_id):
+    if report.unanchored == 0:
         return None
     key = audit_key()
     point = Checkpoint(dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
@@ -330,6 +335,8 @@ def append_checkpoint(report: Report) -> Checkpoint | None:
         os.fsync(fd)
     finally:
         os.close(fd)
+    if register:
+        record(CHECKPOINT_ACTION, "audit", None, after={**point.fields(), "file": str(path)})
     return point
 
 
@@ -343,8 +350,9 @@ class Report:
     entries: int = 0
     last_id: int = 0
     head: str = GENESIS
-    checkpoints: int = 0
-    last_checkpoint: Checkpoint | None = None
+    checkpoints: int = 0  # checkpoint lines checked
+    last_checkpoint: Checkpoint | None = None  # the one with the highest entry id
+    unanchored: int = 0  # entries after the last checkpoint (other than audit.checkpoint ones)
     broken: Break | None = None
 
 
@@ -404,8 +412,10 @@ def check(*, batch: int = 5000) -> Report:
     if broken is not None:
         report.broken = broken
         return report
-    report.last_checkpoint = anchors[-1] if anchors else None
     todo = sorted(anchors, key=lambda a: a.last_id)
+    report.last_checkpoint = todo[-1] if todo else None
+    anchored_to = todo[-1].last_id if todo else 0
+    lines = {a.last_id: a for a in todo}
     grades = _Peek(_grade_rows(batch))
 
     def fail(entry_id: int | None, problem: str, where: str = "") -> Report:
@@ -442,6 +452,17 @@ def check(*, batch: int = 5000) -> Report:
         while grades.next is not None and grades.next.audit_entry_id < row.id:
             report.broken = _stray(grades.next)
             return report
+        if row.action == CHECKPOINT_ACTION:
+            after = row.after or {}
+            line = lines.get(after.get("last_id"))
+            if line is None or line.head != after.get("head"):
+                return fail(row.id, f"records the checkpoint of {after.get('at')} (entry "
+                                    f"{after.get('last_id')}), which {checkpoint_path()} does "
+                                    "not hold: the file was replaced or cut short, or "
+                                    "AUDIT_CHECKPOINTS names another file than the one "
+                                    "'credit audit checkpoint' writes")
+        elif row.id > anchored_to:
+            report.unanchored += 1
         if row.action == GRADE_ACTION:
             count, digest = grade_digest(grades.take(row.id))
             after = row.after or {}
@@ -468,22 +489,28 @@ def check(*, batch: int = 5000) -> Report:
 
 
 def _check_current_grades(report: Report) -> Report:
-    """Each stored grade must be the one its enterprise's last recorded grade change gave."""
-    latest = (select(GradeChange.enterprise_id, func.max(GradeChange.id).label("id"))
-              .group_by(GradeChange.enterprise_id).subquery())
+    """Each stored grade must be the one its enterprise's last recorded grade change gave.
+
+    One correlated lookup per grade (index on enterprise_id): it keeps its plan on tables just
+    loaded, before the database has statistics for them (a join with a grouped subquery did not).
+    """
+    change, other = aliased(GradeChange), aliased(GradeChange)
+    last = (select(func.max(other.id)).where(other.enterprise_id == Grade.enterprise_id)
+            .correlate(Grade).scalar_subquery())
     row = db.session.execute(
-        select(Enterprise.uscc, Grade.grade, GradeChange.new_grade)
-        .join(Enterprise, Enterprise.id == Grade.enterprise_id)
-        .outerjoin(latest, latest.c.enterprise_id == Grade.enterprise_id)
-        .outerjoin(GradeChange, GradeChange.id == latest.c.id)
-        .where(or_(GradeChange.id.is_(None), GradeChange.new_grade != Grade.grade,
-                   GradeChange.rulebook != Grade.rulebook))
+        select(Grade.enterprise_id, Grade.grade)
+        .where(~select(change.id).where(change.id == last, change.new_grade == Grade.grade,
+                                        change.rulebook == Grade.rulebook).exists())
         .limit(1)
     ).first()
     if row is not None:
+        uscc = db.session.scalar(select(Enterprise.uscc).where(Enterprise.id == row.enterprise_id))
+        given = db.session.scalar(select(GradeChange.new_grade)
+                                  .where(GradeChange.enterprise_id == row.enterprise_id)
+                                  .order_by(GradeChange.id.desc()).limit(1))
         report.broken = Break(None, f"is {row.grade}, but its last recorded grade change gave "
-                                    f"{row.new_grade or 'none'} (the stored grade was edited)",
-                              f"the grade of enterprise {row.uscc}")
+                                    f"{given or 'none'} (the stored grade was edited)",
+                              f"the grade of enterprise {uscc}")
     return report
 
 

@@ -165,6 +165,22 @@ def test_checkpoints_pass_when_the_log_only_grew(db, chain):
     assert report.broken is None and report.checkpoints == 2 and report.entries == 6
 
 
+@pytest.mark.parametrize("damage", ["deleted", "emptied"])
+def test_registered_checkpoint_missing_from_the_file_is_caught(db, chain, damage):
+    """The cron's checkpoints are logged too: a lost or swapped checkpoint file shows."""
+    audit.append_checkpoint(audit.check(), register=True)
+    db.session.commit()
+    path = audit.checkpoint_path()
+    if damage == "deleted":
+        path.unlink()
+    else:
+        path.write_text("")
+    registration = db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == audit.CHECKPOINT_ACTION))
+    broken = first_break(db)
+    assert broken.entry_id == registration.id and "does not hold" in broken.problem
+
+
 def test_forged_checkpoint_line_is_caught(db, chain, app):
     audit.append_checkpoint(audit.check())
     path = audit.checkpoint_path()

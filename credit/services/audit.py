@@ -31,23 +31,22 @@ import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import (
     Connection,
-    and_,
     bindparam,
     event,
     func,
     insert,
-    or_,
     select,
     text,
     update,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from credit.extensions import db
 from credit.models import AuditEntry, Enterprise, Grade, GradeChange, User
@@ -356,35 +355,26 @@ class Report:
     broken: Break | None = None
 
 
-def _entry_batches(batch: int) -> Iterator[Any]:
-    last_id = 0
-    while True:
-        rows = db.session.execute(
-            select(AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action,
-                   AuditEntry.object_type, AuditEntry.object_id, AuditEntry.before,
-                   AuditEntry.after, AuditEntry.prev_hash, AuditEntry.hash, AuditEntry.key_id)
-            .where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
-        ).all()
-        if not rows:
-            return
-        yield from rows
-        last_id = rows[-1].id
+def _stream(statement: Any, batch: int, opened: list) -> Iterator[Any]:
+    """Rows of one query, fetched ``batch`` at a time from a server-side cursor: one sort (or
+    index scan) for the whole table, whatever the planner thinks of the table's size."""
+    result = db.session.execute(statement.execution_options(yield_per=batch))
+    opened.append(result)
+    yield from result
 
 
-def _grade_rows(batch: int) -> Iterator[Any]:
-    """Grade-change rows in (covering entry, id) order, a batch at a time."""
-    last = (0, 0)
-    while True:
-        rows = db.session.execute(
-            select(GradeChange.audit_entry_id, GradeChange.id, *_GRADE_COLUMNS)
-            .where(or_(GradeChange.audit_entry_id > last[0],
-                       and_(GradeChange.audit_entry_id == last[0], GradeChange.id > last[1])))
-            .order_by(GradeChange.audit_entry_id, GradeChange.id).limit(batch)
-        ).all()
-        if not rows:
-            return
-        yield from rows
-        last = (rows[-1].audit_entry_id, rows[-1].id)
+def _entries(batch: int, opened: list) -> Iterator[Any]:
+    return _stream(
+        select(AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action,
+               AuditEntry.object_type, AuditEntry.object_id, AuditEntry.before,
+               AuditEntry.after, AuditEntry.prev_hash, AuditEntry.hash, AuditEntry.key_id)
+        .order_by(AuditEntry.id), batch, opened)
+
+
+def _grade_rows(batch: int, opened: list) -> Iterator[Any]:
+    """Grade-change rows in (covering entry, id) order."""
+    return _stream(select(GradeChange.audit_entry_id, GradeChange.id, *_GRADE_COLUMNS)
+                   .order_by(GradeChange.audit_entry_id, GradeChange.id), batch, opened)
 
 
 class _Peek:
@@ -405,6 +395,15 @@ def _stray(row: Any) -> Break:
 
 def check(*, batch: int = 5000) -> Report:
     """Walk the whole log in order: links, keyed hashes, grade digests and checkpoints."""
+    opened: list = []
+    try:
+        return _check(batch, opened)
+    finally:
+        for result in opened:
+            result.close()
+
+
+def _check(batch: int, opened: list) -> Report:
     key = audit_key()
     kid = key_id(key)
     report = Report()
@@ -416,13 +415,13 @@ def check(*, batch: int = 5000) -> Report:
     report.last_checkpoint = todo[-1] if todo else None
     anchored_to = todo[-1].last_id if todo else 0
     lines = {a.last_id: a for a in todo}
-    grades = _Peek(_grade_rows(batch))
+    grades = _Peek(_grade_rows(batch, opened))
 
     def fail(entry_id: int | None, problem: str, where: str = "") -> Report:
         report.broken = Break(entry_id, problem, where)
         return report
 
-    for row in _entry_batches(batch):
+    for row in _entries(batch, opened):
         if todo and todo[0].last_id < row.id:
             point = todo[0]
             return fail(point.last_id, f"is missing: the checkpoint of {point.at} recorded it "
@@ -485,32 +484,36 @@ def check(*, batch: int = 5000) -> Report:
     if uncovered is not None:
         return fail(None, "is not covered by the audit log (the row was added)",
                     f"grade change {uncovered}")
-    return _check_current_grades(report)
+    return _check_current_grades(report, batch, opened)
 
 
-def _check_current_grades(report: Report) -> Report:
+def _check_current_grades(report: Report, batch: int, opened: list) -> Report:
     """Each stored grade must be the one its enterprise's last recorded grade change gave.
 
-    One correlated lookup per grade (index on enterprise_id): it keeps its plan on tables just
-    loaded, before the database has statistics for them (a join with a grouped subquery did not).
+    Grades are streamed; each chunk's changes are looked up by the enterprise index. The plan
+    cannot go wrong on tables just loaded, before the database has statistics for them (one
+    correlated query did on PostgreSQL: a backward scan of the whole table per grade).
     """
-    change, other = aliased(GradeChange), aliased(GradeChange)
-    last = (select(func.max(other.id)).where(other.enterprise_id == Grade.enterprise_id)
-            .correlate(Grade).scalar_subquery())
-    row = db.session.execute(
-        select(Grade.enterprise_id, Grade.grade)
-        .where(~select(change.id).where(change.id == last, change.new_grade == Grade.grade,
-                                        change.rulebook == Grade.rulebook).exists())
-        .limit(1)
-    ).first()
-    if row is not None:
-        uscc = db.session.scalar(select(Enterprise.uscc).where(Enterprise.id == row.enterprise_id))
-        given = db.session.scalar(select(GradeChange.new_grade)
-                                  .where(GradeChange.enterprise_id == row.enterprise_id)
-                                  .order_by(GradeChange.id.desc()).limit(1))
-        report.broken = Break(None, f"is {row.grade}, but its last recorded grade change gave "
-                                    f"{given or 'none'} (the stored grade was edited)",
-                              f"the grade of enterprise {uscc}")
+    stream = _stream(select(Grade.enterprise_id, Grade.grade, Grade.rulebook)
+                     .order_by(Grade.enterprise_id), batch, opened)
+    while grades := list(islice(stream, batch)):
+        latest: dict[int, tuple] = {}
+        for eid, change_id, new_grade, rulebook in db.session.execute(
+            select(GradeChange.enterprise_id, GradeChange.id, GradeChange.new_grade,
+                   GradeChange.rulebook)
+            .where(GradeChange.enterprise_id.in_([row.enterprise_id for row in grades]))
+        ):
+            if eid not in latest or change_id > latest[eid][0]:
+                latest[eid] = (change_id, new_grade, rulebook)
+        for eid, grade, rulebook in grades:
+            given = latest.get(eid, (None, None, None))
+            if given[1:] != (grade, rulebook):
+                uscc = db.session.scalar(select(Enterprise.uscc).where(Enterprise.id == eid))
+                report.broken = Break(
+                    None, f"is {grade}, but its last recorded grade change gave "
+                          f"{given[1] or 'none'} (the stored grade was edited)",
+                    f"the grade of enterprise {uscc}")
+                return report
     return report
 
 

@@ -387,3 +387,39 @@ def test_the_migration_seals_an_existing_log_and_grade_history(db, graded, app):
     assert tail[0].after["changes"] == changes
     assert db.session.scalar(select(func.count()).where(
         GradeChange.audit_entry_id == tail[0].id)) == changes
+
+
+@pytest.mark.postgresql
+def test_workers_appending_at_once_keep_one_chain(app, db):
+    """Several workers (threads with their own connections) append and roll back at once."""
+    import threading
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite has a single writer); "
+                    "run with TEST_DATABASE_URL pointing at PostgreSQL")
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            with app.app_context():
+                start.wait(timeout=10)
+                for i in range(10):
+                    for j in range(3):
+                        audit.record("test.step", "worker", f"{n}.{i}.{j}")
+                    if i % 4 == 3:
+                        db.session.rollback()
+                    else:
+                        db.session.commit()
+                db.session.remove()
+        except BaseException as exc:  # reported by the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert first_break(db) is None
+    assert len(ids(db)) == 4 * 8 * 3

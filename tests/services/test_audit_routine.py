@@ -69,10 +69,10 @@ def publish_d(db, w) -> int:
     return db.session.scalar(select(Listing.id).where(Listing.enterprise_id == w.e["d"].id))
 
 
-def a_firm_falls(w) -> dict:
-    """Firm a as the archive now has it, plus a failed spot check: its grade falls to C."""
+def a_firm_falls(w, key: str = "a") -> dict:
+    """An A firm as the archive now has it, plus a failed spot check: its grade falls to C."""
     record = {**FAIL, "ref": "F-1", "date": "2026-09-01"}
-    return {"uscc": w.e["a"].uscc, "name": w.e["a"].name, "district": w.e["a"].district,
+    return {"uscc": w.e[key].uscc, "name": w.e[key].name, "district": w.e[key].district,
             "established_on": "2012-05-20", "records": [record]}
 
 
@@ -106,15 +106,19 @@ def test_import_that_ends_an_a_listing_keeps_the_chain(db, world, app, with_d,  
                                                        batch_size, monkeypatch):
     monkeypatch.setitem(app.config, "BATCH_SIZE", batch_size)
     a_app = publish_a(db, world)
+    pending = apply_for_publication(world.u["ent_a_h"]).id  # evaluating: no listing yet
+    db.session.commit()
     d_listing_id = publish_d(db, world) if with_d else None
-    batch = [a_firm_falls(world)]
+    batch = [a_firm_falls(world), a_firm_falls(world, "a_h")]
     if with_d:
         batch += [firm(21, "郊区", {**COUNTERFEIT, "ref": "V-21"}), d_firm_cleared(world)]
     write_enterprises(batch, today=world.day, source="test")
     assert_intact(db)
     assert_a_ended_with_entries(db, a_app)
+    assert db.session.get(APublicationApplication, pending).state == "withdrawn"
+    assert len(entries(db, "a_application.withdraw", pending)) == 1
     if with_d:
-        new_d_case_with_entry(db, batch[1]["uscc"])
+        new_d_case_with_entry(db, batch[2]["uscc"])
         listing = db.session.get(Listing, d_listing_id)
         assert listing.removal_prompted
         assert len(entries(db, "listing.prompt_removal", listing.id)) == 1

@@ -57,6 +57,7 @@ CHECKPOINT_ACTION = "audit.checkpoint"
 _LOCK_KEY = 0x4A4D5341  # "JMSA": the advisory lock that serialises appends on PostgreSQL
 _HEAD = "audit_head"
 _ENTRIES = AuditEntry.__table__
+_INSERT = insert(_ENTRIES)  # one statement object: compiled once, rows passed as parameters
 _GRADE_COLUMNS = (GradeChange.enterprise_id, GradeChange.changed_on, GradeChange.old_grade,
                   GradeChange.new_grade, GradeChange.reasons, GradeChange.rulebook,
                   GradeChange.cause, GradeChange.actor_id)
@@ -202,7 +203,7 @@ def record(action: str, object_type: str, object_id: Any, *, actor_id: int | Non
     row = _seal([Change(action, object_type, object_id, actor_id, before, after)], key,
                 _head(key))[0]
     # Core, not the unit of work: written at once, and no autoflush of the caller's objects.
-    entry_id = db.session.execute(insert(_ENTRIES).values(row)).inserted_primary_key[0]
+    entry_id = db.session.execute(_INSERT, row).inserted_primary_key[0]
     db.session.info[_HEAD] = row["hash"]
     return entry_id
 
@@ -213,7 +214,7 @@ def record_many(changes: Sequence[Change]) -> None:
         return
     key = audit_key()
     rows = _seal(changes, key, _head(key))
-    db.session.execute(insert(_ENTRIES), rows)
+    db.session.execute(_INSERT, rows)
     db.session.info[_HEAD] = rows[-1]["hash"]
 
 

@@ -241,3 +241,17 @@ def test_audit_checkpoint_that_cannot_be_written(cli, app, tmp_path, today, writ
     result = cli("audit", "verify")  # still a verification: it says so, and warns
     assert result.exit_code == 0 and result.stdout.startswith("audit chain intact: ")
     assert "no checkpoint written" in result.stderr
+
+
+def test_a_hostile_file_is_refused_like_any_bad_file(cli, db, tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text('{"format": "jms-quality-archive/1", "enterprises": '
+                    + "[" * 100_000 + "]" * 100_000 + "}")
+    result = cli("import", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}: enterprises[0][0][0][0][0][0]: nested more than 8 levels deep; an archive "
+        "has 5 (the file, its enterprises, an enterprise, its records, a record)",
+        f"{path}: refused, 1 problem(s); nothing was written.",
+    ]
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0

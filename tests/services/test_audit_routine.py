@@ -110,8 +110,10 @@ def test_import_that_ends_an_a_listing_keeps_the_chain(db, world, app, with_d,  
     db.session.commit()
     d_listing_id = publish_d(db, world) if with_d else None
     batch = [a_firm_falls(world), a_firm_falls(world, "a_h")]
+    open_case = db.session.scalar(select(DCase.id).where(DCase.enterprise_id == world.e["d_h"].id))
     if with_d:
-        batch += [firm(21, "郊区", {**COUNTERFEIT, "ref": "V-21"}), d_firm_cleared(world)]
+        more = firm(7, "桦南县", {**COUNTERFEIT, "ref": "V-7"}, {**COUNTERFEIT, "ref": "V-7b"})
+        batch += [firm(21, "郊区", {**COUNTERFEIT, "ref": "V-21"}), d_firm_cleared(world), more]
     write_enterprises(batch, today=world.day, source="test")
     assert_intact(db)
     assert_a_ended_with_entries(db, a_app)
@@ -119,6 +121,8 @@ def test_import_that_ends_an_a_listing_keeps_the_chain(db, world, app, with_d,  
     assert len(entries(db, "a_application.withdraw", pending)) == 1
     if with_d:
         new_d_case_with_entry(db, batch[2]["uscc"])
+        taken = entries(db, "d_case.take_in", open_case)  # the open case takes in V-7b
+        assert [[f["ref"] for f in e.after["added"]] for e in taken] == [["V-7b"]]
         listing = db.session.get(Listing, d_listing_id)
         assert listing.removal_prompted
         assert len(entries(db, "listing.prompt_removal", listing.id)) == 1

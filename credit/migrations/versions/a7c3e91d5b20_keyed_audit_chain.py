@@ -5,7 +5,7 @@ intact unkeyed chain is sealed again in place and an ``audit.reseal`` entry reco
 head; a broken one is left as it was. Existing grade changes get one covering entry.
 
 Revision ID: a7c3e91d5b20
-Revises: 4e86207468d1
+Revises: b7d41e0c9a52
 Create Date: 2026-11-27 09:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e91d5b20'
-down_revision = '4e86207468d1'
+down_revision = 'b7d41e0c9a52'
 branch_labels = None
 depends_on = None
 

@@ -22,7 +22,19 @@ from credit.services.grading import iter_assessments, reasons_json, regrade_all
 from credit.vocabulary import DISTRICTS
 
 
-@click.group("credit", cls=AppGroup)
+class CreditGroup(AppGroup):
+    """Commands refuse, with the reason and no traceback, when this machine's audit key is not
+    the one the log is sealed with (a deployment error, not a bug)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except audit.AuditKeyMismatch as exc:
+            db.session.rollback()
+            _fail(f"refused, nothing was written: {exc}")
+
+
+@click.group("credit", cls=CreditGroup)
 @click.pass_context
 @with_appcontext
 def credit_cli(ctx: click.Context) -> None:
@@ -31,6 +43,8 @@ def credit_cli(ctx: click.Context) -> None:
 
     if ctx.invoked_subcommand != "init" and (problem := schema_problem()):
         _fail(f"{problem}; run: flask --app wsgi credit init")
+    if ctx.invoked_subcommand not in ("init", "audit"):
+        audit.ensure_key()  # before a command prints or writes anything it must log
 
 
 @credit_cli.result_callback()
@@ -334,8 +348,9 @@ def audit_checkpoint_command() -> None:
         since = f" since the checkpoint of {last.at}" if last else ""
         click.echo(f"audit checkpoint: {report.entries} entries, unchanged{since}; {path}")
         return
+    written = "registered" if point is report.last_checkpoint else "appended to"
     click.echo(f"audit checkpoint: {point.entries} entries up to entry {point.last_id}, "
-               f"head {point.head} at {point.at}; appended to {path}")
+               f"head {point.head} at {point.at}; {written} {path}")
 
 
 def _checked_log() -> audit.Report:

@@ -230,6 +230,35 @@ def test_audit_checkpoint_then_truncation_is_caught(cli, db, app, today, write_j
     assert Path(app.config["AUDIT_CHECKPOINTS"]).read_text().splitlines() == lines
 
 
+def test_audit_checkpoint_registers_the_line_verify_wrote(cli, db, app, today, write_json,
+                                                          sample_archive):
+    _logged(cli, today, write_json, sample_archive)
+    last = db.session.scalar(select(func.max(AuditEntry.id)))
+    assert cli("audit", "verify").exit_code == 0
+    result = cli("audit", "checkpoint")
+    assert f"up to entry {last}, " in result.output and "; registered " in result.output
+    assert len(Path(app.config["AUDIT_CHECKPOINTS"]).read_text().splitlines()) == 1
+    assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.id > last)) \
+        == "audit.checkpoint"
+    assert "unchanged since" in cli("audit", "checkpoint").output
+    assert cli("audit", "verify").exit_code == 0
+
+
+def test_a_machine_with_another_audit_key_refuses_before_anything(cli, db, app, today,
+                                                                 write_json, sample_archive,
+                                                                 monkeypatch):
+    _logged(cli, today, write_json, sample_archive)
+    entries = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    monkeypatch.setitem(app.config, "AUDIT_KEY", "another-machine")
+    result = cli("grade", "--json")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith("refused, nothing was written: audit entry ")
+    assert "same AUDIT_KEY" in result.stderr
+    verified = cli("audit", "verify")
+    assert verified.exit_code == 1 and "AUDIT_KEY differs" in verified.stderr
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == entries
+
+
 def test_audit_checkpoint_that_cannot_be_written(cli, app, tmp_path, today, write_json,
                                                  sample_archive):
     _logged(cli, today, write_json, sample_archive)

@@ -160,6 +160,22 @@ def _actor_label(actor_id: int | None) -> str:
     return g.get("audit_actor", "system")
 
 
+def ensure_key() -> None:
+    """Raise :class:`AuditKeyMismatch` if the log's last entry was sealed with another key."""
+    key = audit_key()
+    last = db.session.execute(select(AuditEntry.id, AuditEntry.key_id)
+                              .order_by(AuditEntry.id.desc()).limit(1)).first()
+    _refuse_other_key(last, key)
+
+
+def _refuse_other_key(last: Any, key: bytes) -> None:
+    if last is not None and last.key_id is not None and last.key_id != key_id(key):
+        raise AuditKeyMismatch(
+            f"audit entry {last.id} was sealed with audit key {last.key_id}, this process has "
+            f"{key_id(key)}: every process writing to this database needs the same AUDIT_KEY"
+        )
+
+
 def _head(key: bytes) -> str:
     """The hash of the last entry, read once per transaction under the append lock."""
     session = db.session
@@ -170,11 +186,7 @@ def _head(key: bytes) -> str:
             select(AuditEntry.id, AuditEntry.hash, AuditEntry.key_id)
             .order_by(AuditEntry.id.desc()).limit(1)
         ).first()
-        if last is not None and last.key_id is not None and last.key_id != key_id(key):
-            raise AuditKeyMismatch(
-                f"audit entry {last.id} was sealed with audit key {last.key_id}, this process has "
-                f"{key_id(key)}: every process writing to this database needs the same AUDIT_KEY"
-            )
+        _refuse_other_key(last, key)
         session.info[_HEAD] = last.hash if last is not None else GENESIS
     return session.info[_HEAD]
 
@@ -304,7 +316,8 @@ def read_checkpoints(key: bytes) -> tuple[list[Checkpoint], Break | None]:
             return found, Break(None, "is not a checkpoint (the file was edited)", where)
         if data.get("key_id") != kid:
             return found, Break(None, f"was written with another audit key "
-                                      f"({data.get('key_id')}; this process has {kid})", where)
+                                      f"({data.get('key_id')}; this process has {kid}): "
+                                      "AUDIT_KEY differs, or the line was forged", where)
         if not hmac.compare_digest(str(data.get("mac", "")), _mac(key, point.fields())):
             return found, Break(None, "is not sealed with the audit key (the file was edited)",
                                 where)
@@ -320,8 +333,14 @@ def append_checkpoint(report: Report, *, register: bool = False) -> Checkpoint |
     """
     if report.broken is not None:
         raise ValueError("an audit log that does not verify is not anchored")
+    last = report.last_checkpoint
     if report.unanchored == 0:
-        return None
+        if not register or last is None or report.registered == last.last_id:
+            return None
+        # The head is anchored by a line `verify` wrote; the cron registers that line.
+        record(CHECKPOINT_ACTION, "audit", None,
+               after={**last.fields(), "file": str(checkpoint_path())})
+        return last
     key = audit_key()
     point = Checkpoint(dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
                        + "Z", report.entries, report.last_id, report.head)
@@ -353,6 +372,7 @@ class Report:
     checkpoints: int = 0  # checkpoint lines checked
     last_checkpoint: Checkpoint | None = None  # the one with the highest entry id
     unanchored: int = 0  # entries after the last checkpoint (other than audit.checkpoint ones)
+    registered: int = 0  # the entry id of the last checkpoint an audit.checkpoint entry names
     broken: Break | None = None
 
 
@@ -455,6 +475,7 @@ def _check(batch: int, opened: list) -> Report:
         if row.action == CHECKPOINT_ACTION:
             after = row.after or {}
             line = lines.get(after.get("last_id"))
+            report.registered = after.get("last_id") or 0
             if line is None or line.head != after.get("head"):
                 return fail(row.id, f"records the checkpoint of {after.get('at')} (entry "
                                     f"{after.get('last_id')}), which {checkpoint_path()} does "

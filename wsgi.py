@@ -34,6 +34,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     INSTANCE.mkdir(exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key()
+    if not app.config.get("AUDIT_KEY"):
+        app.config["AUDIT_KEY"] = instance_secret_key("audit_key", "AUDIT_KEY")
 
     import credit.models  # noqa: F401  (registers the tables)
     import credit.workflows.a_publication  # noqa: F401  (grade-change hooks: A withdrawal)

@@ -22,7 +22,19 @@ from credit.services.grading import iter_assessments, reasons_json, regrade_all
 from credit.vocabulary import DISTRICTS
 
 
-@click.group("credit", cls=AppGroup)
+class CreditGroup(AppGroup):
+    """Commands refuse, with the reason and no traceback, when this machine's audit key is not
+    the one the log is sealed with (a deployment error, not a bug)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except audit.AuditKeyMismatch as exc:
+            db.session.rollback()
+            _fail(f"refused, nothing was written: {exc}")
+
+
+@click.group("credit", cls=CreditGroup)
 @click.pass_context
 @with_appcontext
 def credit_cli(ctx: click.Context) -> None:
@@ -31,6 +43,8 @@ def credit_cli(ctx: click.Context) -> None:
 
     if ctx.invoked_subcommand != "init" and (problem := schema_problem()):
         _fail(f"{problem}; run: flask --app wsgi credit init")
+    if ctx.invoked_subcommand not in ("init", "audit"):
+        audit.ensure_key()  # before a command prints or writes anything it must log
 
 
 @credit_cli.result_callback()
@@ -303,15 +317,47 @@ credit_cli.add_command(audit_cli)
 
 
 @audit_cli.command("verify")
-def audit_verify_command() -> None:
-    """Check the hash chain; report the first broken entry (exit 1) or that it is intact."""
-    from credit.models import AuditEntry
+@click.option("--no-checkpoint", is_flag=True, help="Do not anchor an intact log's head.")
+def audit_verify_command(no_checkpoint: bool) -> None:
+    """Check the hash chain, its keyed seals, the grade history and the checkpoints; report the
+    first problem (exit 1), or that the log is intact and anchor its head in a checkpoint."""
+    report = _checked_log()
+    click.echo(f"audit chain intact: {report.entries} entries")
+    if not no_checkpoint:
+        try:
+            audit.append_checkpoint(report)
+        except OSError as exc:
+            click.echo(f"no checkpoint written to {audit.checkpoint_path()}: {exc.strerror}",
+                       err=True)
 
-    broken = next(audit.verify(), None)
-    if broken is not None:
-        _fail(f"audit chain broken at entry {broken.entry_id}: {broken.problem}")
-    total = db.session.scalar(select(func.count()).select_from(AuditEntry)) or 0
-    click.echo(f"audit chain intact: {total} entries")
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint_command() -> None:
+    """Verify the log, then anchor its head in the checkpoint file and log that (daily cron,
+    after tick)."""
+    _as_cli_actor()
+    report = _checked_log()
+    path = audit.checkpoint_path()
+    try:
+        point = audit.append_checkpoint(report, register=True)
+    except OSError as exc:
+        _fail(f"{path}: cannot write the checkpoint: {exc.strerror}")
+    db.session.commit()
+    if point is None:
+        last = report.last_checkpoint
+        since = f" since the checkpoint of {last.at}" if last else ""
+        click.echo(f"audit checkpoint: {report.entries} entries, unchanged{since}; {path}")
+        return
+    written = "registered" if point is report.last_checkpoint else "appended to"
+    click.echo(f"audit checkpoint: {point.entries} entries up to entry {point.last_id}, "
+               f"head {point.head} at {point.at}; {written} {path}")
+
+
+def _checked_log() -> audit.Report:
+    report = audit.check()
+    if report.broken is not None:
+        _fail(f"audit chain broken at {report.broken.where}: {report.broken.problem}")
+    return report
 
 
 calendar_cli = AppGroup("calendar", help="The working-day calendar (holidays, adjusted working "

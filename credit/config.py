@@ -24,9 +24,9 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def instance_secret_key() -> str:
-    """The random key in ``instance/secret_key``, created on first use."""
-    path = INSTANCE / "secret_key"
+def instance_secret_key(name: str = "secret_key", variable: str = "SECRET_KEY") -> str:
+    """The random key in ``instance/<name>``, created on first use."""
+    path = INSTANCE / name
     if not path.exists():
         INSTANCE.mkdir(exist_ok=True)
         try:
@@ -41,7 +41,7 @@ def instance_secret_key() -> str:
         if key:
             return key
         time.sleep(0.02)
-    raise RuntimeError(f"{path} is empty: set SECRET_KEY or remove the file")
+    raise RuntimeError(f"{path} is empty: set {variable} or remove the file")
 
 
 class Config:
@@ -81,12 +81,21 @@ class Config:
     REPORT_MAX_BYTES = 32 * 1024
     # Pin "today" (ISO date) for rehearsals and tests; empty means the real date.
     CREDIT_TODAY = os.environ.get("CREDIT_TODAY") or None
+    # The key that seals the audit log (HMAC-SHA256); it must not live in the database. From
+    # the environment; otherwise a random key kept in instance/audit_key (one machine only:
+    # every machine writing to the same database needs the same AUDIT_KEY).
+    AUDIT_KEY = os.environ.get("AUDIT_KEY") or None
+    # Append-only file of audit checkpoints (entry count and head hash), the anchor outside
+    # the database; best on storage the database's administrators cannot rewrite.
+    AUDIT_CHECKPOINTS = os.environ.get("AUDIT_CHECKPOINTS") or str(
+        INSTANCE / "audit-checkpoints.jsonl")
 
 
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test"
     WTF_CSRF_ENABLED = False
+    AUDIT_KEY = "test-audit-key"
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + str(INSTANCE / "test.db")
     )

@@ -55,8 +55,9 @@ def _clear_tables() -> None:
 
 
 @pytest.fixture
-def db(app):
-    """The database, emptied after the test."""
+def db(app, tmp_path):
+    """The database, emptied after the test (with its own audit checkpoint file)."""
+    app.config["AUDIT_CHECKPOINTS"] = str(tmp_path / "audit-checkpoints.jsonl")
     yield _db
     _db.session.rollback()
     _db.session.remove()

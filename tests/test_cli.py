@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from credit.models import AuditEntry, Enterprise, Grade, User
 
@@ -182,6 +183,93 @@ def test_commands_on_an_uninitialised_database_say_what_to_do(tmp_path, write_js
         assert runner.invoke(args=["credit", "import", str(path)]).exit_code == 0
         _db.session.remove()
         _db.engine.dispose()
+
+
+def _logged(cli, today, write_json, sample_archive) -> None:
+    today()
+    assert cli("import", str(write_json(sample_archive))).exit_code == 0
+
+
+def test_audit_verify_anchors_an_intact_log(cli, db, app, today, write_json, sample_archive):
+    _logged(cli, today, write_json, sample_archive)
+    total = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    result = cli("audit", "verify")
+    assert (result.exit_code, result.output) == (0, f"audit chain intact: {total} entries\n")
+    path = Path(app.config["AUDIT_CHECKPOINTS"])
+    line = json.loads(path.read_text())
+    assert (line["entries"], line["last_id"]) == (total, db.session.scalar(
+        select(func.max(AuditEntry.id))))
+    assert cli("audit", "verify").exit_code == 0
+    assert len(path.read_text().splitlines()) == 1  # nothing new, nothing appended
+    assert cli("audit", "verify", "--no-checkpoint").exit_code == 0
+
+
+def test_audit_checkpoint_then_truncation_is_caught(cli, db, app, today, write_json,
+                                                    sample_archive):
+    _logged(cli, today, write_json, sample_archive)
+    last = db.session.scalar(select(func.max(AuditEntry.id)))
+    result = cli("audit", "checkpoint")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("audit checkpoint: ")
+    assert f"up to entry {last}, head " in result.output
+    again = cli("audit", "checkpoint")
+    assert "unchanged since the checkpoint of " in again.output
+
+    registered = db.session.scalars(select(AuditEntry).where(AuditEntry.id > last)).all()
+    assert [(e.action, e.after["last_id"]) for e in registered] == [("audit.checkpoint", last)]
+    # The import's entry and the checkpoint's own: the end of the log, cut off.
+    db.session.execute(delete(AuditEntry).where(AuditEntry.id >= last))
+    db.session.commit()
+    result = cli("audit", "verify")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"audit chain broken at entry {last}: is missing")
+    assert "removed from the end" in result.stderr
+    lines = Path(app.config["AUDIT_CHECKPOINTS"]).read_text().splitlines()
+    refused = cli("audit", "checkpoint")
+    assert refused.exit_code == 1 and "audit chain broken at entry" in refused.stderr
+    assert Path(app.config["AUDIT_CHECKPOINTS"]).read_text().splitlines() == lines
+
+
+def test_audit_checkpoint_registers_the_line_verify_wrote(cli, db, app, today, write_json,
+                                                          sample_archive):
+    _logged(cli, today, write_json, sample_archive)
+    last = db.session.scalar(select(func.max(AuditEntry.id)))
+    assert cli("audit", "verify").exit_code == 0
+    result = cli("audit", "checkpoint")
+    assert f"up to entry {last}, " in result.output and "; registered " in result.output
+    assert len(Path(app.config["AUDIT_CHECKPOINTS"]).read_text().splitlines()) == 1
+    assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.id > last)) \
+        == "audit.checkpoint"
+    assert "unchanged since" in cli("audit", "checkpoint").output
+    assert cli("audit", "verify").exit_code == 0
+
+
+def test_a_machine_with_another_audit_key_refuses_before_anything(cli, db, app, today,
+                                                                 write_json, sample_archive,
+                                                                 monkeypatch):
+    _logged(cli, today, write_json, sample_archive)
+    entries = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    monkeypatch.setitem(app.config, "AUDIT_KEY", "another-machine")
+    result = cli("grade", "--json")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith("refused, nothing was written: audit entry ")
+    assert "same AUDIT_KEY" in result.stderr
+    verified = cli("audit", "verify")
+    assert verified.exit_code == 1 and "AUDIT_KEY differs" in verified.stderr
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == entries
+
+
+def test_audit_checkpoint_that_cannot_be_written(cli, app, tmp_path, today, write_json,
+                                                 sample_archive):
+    _logged(cli, today, write_json, sample_archive)
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    app.config["AUDIT_CHECKPOINTS"] = str(blocker / "audit-checkpoints.jsonl")
+    result = cli("audit", "checkpoint")
+    assert result.exit_code == 1 and "cannot write the checkpoint" in result.stderr
+    result = cli("audit", "verify")  # still a verification: it says so, and warns
+    assert result.exit_code == 0 and result.stdout.startswith("audit chain intact: ")
+    assert "no checkpoint written" in result.stderr
 
 
 def test_a_hostile_file_is_refused_like_any_bad_file(cli, db, tmp_path):

@@ -1,4 +1,5 @@
-"""The append-only audit log, chained by hashes so that tampering is detectable."""
+"""The append-only audit log, chained by keyed hashes so that tampering is detectable
+(``credit.services.audit`` writes and verifies it)."""
 
 from __future__ import annotations
 
@@ -29,4 +30,7 @@ class AuditEntry(db.Model):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
+    # HMAC-SHA256 under the audit key (kept outside the database) of the content and prev_hash.
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Which key sealed the entry (a fingerprint, not the key): names a misconfigured machine.
+    key_id: Mapped[str | None] = mapped_column(String(16))

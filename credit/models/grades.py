@@ -71,6 +71,7 @@ class GradeChange(db.Model):
         ),
         Index("ix_grade_changes_enterprise_changed", "enterprise_id", "changed_on"),
         Index("ix_grade_changes_changed_on", "changed_on"),  # the dashboard's movements
+        Index("ix_grade_changes_audit_entry", "audit_entry_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,5 +84,7 @@ class GradeChange(db.Model):
     cause: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    # The audit entry whose digest covers this row (one entry per batch of changes).
+    audit_entry_id: Mapped[int] = mapped_column(ForeignKey("audit_entries.id"))
 
     enterprise = relationship("Enterprise")

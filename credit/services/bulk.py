@@ -54,3 +54,10 @@ def update_rows(table: Table, rows: Sequence[dict[str, Any]], key: str = "id") -
         .values({c: bindparam(c) for c in columns})
     )
     db.session.execute(statement, [{**{c: r[c] for c in columns}, "_key": r[key]} for r in rows])
+
+
+def end_batch() -> None:
+    """Between batches: write what is still pending, then forget the batch's objects, so that
+    memory stays bounded and no change made during the batch is dropped unwritten."""
+    db.session.flush()
+    db.session.expunge_all()

@@ -18,7 +18,8 @@ from credit.extensions import db
 from credit.models import Enterprise, Grade, GradeChange, GradeTrigger, Record
 from credit.rules.engine import evaluate
 from credit.rules.facts import ArchiveFacts, Assessment, Reason, RecordFacts
-from credit.services.bulk import insert_rows, update_rows
+from credit.services import audit
+from credit.services.bulk import end_batch, insert_rows, update_rows
 from credit.vocabulary import DETAIL_FIELDS
 
 _FACT_COLUMNS = ("type", "ref", "date", *DETAIL_FIELDS, "resolved_on")
@@ -142,7 +143,12 @@ def _regrade_batch(ids: list[int], as_of: dt.date, cause: GradeTrigger,
         [r for r in changed_rows if "since" not in r],
     ):
         update_rows(Grade.__table__, rows, key="enterprise_id")
-    insert_rows(GradeChange.__table__, history)
+    if history:
+        # One audit entry per batch covers its rows by their digest; each row names it.
+        entry_id = audit.record_grade_changes(history, actor_id=actor_id)
+        for row in history:
+            row["audit_entry_id"] = entry_id
+        insert_rows(GradeChange.__table__, history)
     after_grade_changes(history)
     return RegradeResult(evaluated=len(facts), changed=len(history))
 
@@ -174,7 +180,7 @@ def regrade_all(
         if not ids:
             return result
         result += _regrade_batch(list(ids), as_of, cause, actor_id)
-        db.session.expunge_all()
+        end_batch()
         last = ids[-1]
         if progress:
             progress(len(ids))

@@ -28,7 +28,7 @@ from credit.models import Enterprise, GradeTrigger, Record, User
 from credit.names import pinyin_columns
 from credit.permissions import is_recorder
 from credit.services import audit
-from credit.services.bulk import insert_rows, update_rows
+from credit.services.bulk import end_batch, insert_rows, update_rows
 from credit.services.exchange import (
     ENTERPRISE_COLUMNS,
     RECORD_COLUMNS,
@@ -171,7 +171,7 @@ def write_enterprises(
         result.grades_changed += regrade(
             [obj["_id"] for obj in chunk], as_of=today, cause=cause, actor_id=actor_id
         ).changed
-        db.session.expunge_all()
+        end_batch()
         if actor is not None:  # the caller's user (e.g. the signed-in one) stays usable
             db.session.add(actor)
         if progress:
@@ -208,13 +208,14 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
             new,
         )
         ids.update({uscc: eid for eid, uscc in returned})
-    changed = []
+    changed, logged = [], []
     for v in values:
         old = existing.get(v["uscc"])
         if old is not None and any(getattr(old, c) != v[c] for c in ENTERPRISE_COLUMNS):
             changed.append({"id": old.id, **v, **pinyin_columns(v["name"])})
-            audit.record("enterprise.update", "enterprise", old.id, actor_id=actor_id,
-                         before={c: getattr(old, c) for c in ENTERPRISE_COLUMNS}, after=v)
+            logged.append(audit.Change("enterprise.update", "enterprise", old.id, actor_id,
+                                       before={c: getattr(old, c) for c in ENTERPRISE_COLUMNS},
+                                       after=v))
     if changed:
         update_rows(Enterprise.__table__, changed)
     result.enterprises += len(values)
@@ -246,8 +247,10 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
             elif any(getattr(old, c) != rv[c] for c in RECORD_COLUMNS):
                 # recorded_by_id stays who entered it; the correction is in the audit log
                 updates.append({**rv, "id": old.id, "source": source})
-                audit.record("record.update", "record", old.id, actor_id=actor_id,
-                             before={c: getattr(old, c) for c in RECORD_COLUMNS}, after=rv)
+                logged.append(audit.Change("record.update", "record", old.id, actor_id,
+                                           before={c: getattr(old, c) for c in RECORD_COLUMNS},
+                                           after=rv))
+    audit.record_many(logged)  # the batch's entries in one statement
     insert_rows(Record.__table__, inserts)
     update_rows(Record.__table__, updates)
     result.records_added += len(inserts)

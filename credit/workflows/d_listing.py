@@ -58,9 +58,14 @@ def _state(case: DCase) -> dict:
     return {"state": case.state, "version": case.version}
 
 
+def _change(action: str, case: DCase, actor_id: int | None, before: dict,
+            **extra) -> audit.Change:
+    return audit.Change(f"d_case.{action}", "d_case", case.id, actor_id, before=before,
+                        after={**_state(case), **extra})
+
+
 def _log(action: str, case: DCase, actor_id: int | None, before: dict, **extra) -> None:
-    audit.record(f"d_case.{action}", "d_case", case.id, actor_id=actor_id, before=before,
-                 after={**_state(case), **extra})
+    audit.record_many([_change(action, case, actor_id, before, **extra)])
 
 
 # -- facts -------------------------------------------------------------------------------------
@@ -161,12 +166,12 @@ def propose_cases(changes: Sequence[dict]) -> list[DCase]:
         return []
     db.session.add_all(created)
     db.session.flush()
-    for case in created:
-        _log("propose", case, None, {}, facts=case.facts, reasons=case.reasons,
-             record_ids=case.record_ids)
-    for case, before, old_facts, fresh in grown:
-        _log("take_in", case, None, {**before, "facts": old_facts}, added=fresh,
-             facts=case.facts, reasons=case.reasons, record_ids=case.record_ids)
+    audit.record_many(  # the batch's entries in one statement
+        [_change("propose", case, None, {}, facts=case.facts, reasons=case.reasons,
+                 record_ids=case.record_ids) for case in created]
+        + [_change("take_in", case, None, {**before, "facts": old_facts}, added=fresh,
+                   facts=case.facts, reasons=case.reasons, record_ids=case.record_ids)
+           for case, before, old_facts, fresh in grown])
     return created
 
 

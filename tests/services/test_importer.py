@@ -100,7 +100,8 @@ def test_existing_enterprise_is_updated_and_record_replaced(db, today, write_jso
     assert [(h.old_grade, h.new_grade, h.cause) for h in history] == [
         (None, "C", "import"), ("C", "A", "import")]
     actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
-    assert actions[-3:] == ["enterprise.update", "record.update", "archive.import"]
+    assert actions[-4:] == ["enterprise.update", "record.update", "grade.changes",
+                            "archive.import"]
 
 
 def test_records_absent_from_a_later_file_are_kept(db, today, write_json, sample_archive):

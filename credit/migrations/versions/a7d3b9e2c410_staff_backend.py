@@ -1,7 +1,7 @@
 """staff backend: sign-in failures, dashboard summaries, indexes for the staff lists
 
 Revision ID: a7d3b9e2c410
-Revises: b7d41e0c9a52
+Revises: a7c3e91d5b20
 Create Date: 2026-11-26 07:34:35.798892
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7d3b9e2c410'
-down_revision = 'b7d41e0c9a52'
+down_revision = 'a7c3e91d5b20'
 branch_labels = None
 depends_on = None
 

@@ -3,6 +3,25 @@
 from credit.models.audit import AuditEntry
 from credit.models.enterprises import Enterprise
 from credit.models.grades import Grade, GradeChange, GradeTrigger
+from credit.models.honours import (
+    Honour,
+    HonourAction,
+    HonourActionEntry,
+    HonourFlag,
+    HonourKind,
+    HonourState,
+)
+from credit.models.inspections import (
+    CheckType,
+    InspectionPlan,
+    Inspector,
+    PlanItem,
+    PlanJurisdiction,
+    PlanKind,
+    PlanState,
+    PlanStratum,
+    SeedSource,
+)
 from credit.models.jobs import JobRun
 from credit.models.listings import (
     APublicationApplication,
@@ -20,13 +39,16 @@ from credit.models.listings import (
     RepairState,
 )
 from credit.models.records import Record
+from credit.models.settings import Setting
 from credit.models.users import Role, User
+from credit.models.warnings import RiskScore, WarningFollowUp, WarningNotice, WarningState
 
 __all__ = [
     "APubState",
     "APublicationApplication",
     "AuditEntry",
     "ChangeKind",
+    "CheckType",
     "ConsentEntry",
     "ConsentKind",
     "DCase",
@@ -35,14 +57,33 @@ __all__ = [
     "Grade",
     "GradeChange",
     "GradeTrigger",
+    "Honour",
+    "HonourAction",
+    "HonourActionEntry",
+    "HonourFlag",
+    "HonourKind",
+    "HonourState",
+    "InspectionPlan",
+    "Inspector",
     "JobRun",
     "Listing",
     "ListingChange",
     "ListingKind",
+    "PlanItem",
+    "PlanJurisdiction",
+    "PlanKind",
+    "PlanState",
+    "PlanStratum",
     "Record",
     "RemovalReason",
     "RepairApplication",
     "RepairState",
+    "RiskScore",
     "Role",
+    "SeedSource",
+    "Setting",
     "User",
+    "WarningFollowUp",
+    "WarningNotice",
+    "WarningState",
 ]

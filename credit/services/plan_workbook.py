@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from zipfile import BadZipFile
 
 from flask import current_app
 from openpyxl import Workbook, load_workbook
@@ -265,7 +266,7 @@ def _read(path: IO[bytes] | str | Path) -> tuple[list[_Row], int, list[str]]:
     problems: list[str] = []
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise ResultsRefused([f"the file is not an Excel workbook (.xlsx): {exc}"]) from None
     try:
         if ITEMS_SHEET not in workbook.sheetnames:
@@ -338,7 +339,7 @@ def import_results(actor: Actor, plan: InspectionPlan,
         for item, enterprise in db.session.execute(
             select(PlanItem, Enterprise).join(Enterprise, Enterprise.id == PlanItem.enterprise_id)
             .where(PlanItem.plan_id == plan.id, PlanItem.id.in_(ids[start:start + size]))
-        ).tuples():
+        ):
             items[item.id] = (item, enterprise)
     seen: dict[int, int] = {}
     todo: list[tuple[_Row, PlanItem]] = []

@@ -18,8 +18,9 @@ listener handles a batch of grade changes in one query plus the writes.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from credit import clock
 from credit.extensions import db
@@ -36,6 +37,7 @@ from credit.models import (
 )
 from credit.permissions import can_decide_honour, can_manage_honours, can_view_internal
 from credit.services import audit, grading
+from credit.services.bulk import insert_rows
 from credit.services.scoping import scope_to_jurisdiction
 from credit.workflows.errors import (
     InvalidInput,
@@ -129,8 +131,10 @@ def register_honour(actor: User, enterprise: Enterprise, *, kind: str, title: st
                  after={"enterprise": enterprise.uscc, **_snapshot(honour)})
     if flagged:
         _history(honour, HonourAction.FLAG, grade, None, None, today)
-        audit.record("honour.flag", "honour", honour.id,
-                     after={"flag": honour.flag, "grade": grade})
+        audit.record("honour.flags", "honour", None, after={"changes": [
+            {"honour": honour.id, "enterprise_id": enterprise.id, "state": honour.state,
+             "flag_before": None, "flag": honour.flag, "old_grade": grade, "grade": grade,
+             "on": today}]})
     flush(honour)
     return honour
 
@@ -215,29 +219,46 @@ def decide_honour(actor: User, honour: Honour, action: HonourAction | str, *, no
 
 
 def on_grade_changes(history: list[dict]) -> None:
-    """Flag the honours of enterprises whose grade letter changed (one query per batch)."""
+    """Flag the honours of enterprises whose grade letter changed: one query to find them,
+    one UPDATE per kind of flag, one insert of their history rows and one audit entry
+    (``honour.flags``) listing every change of the batch."""
     moved = {row["enterprise_id"]: row for row in history
              if row["old_grade"] != row["new_grade"]
              and (row["new_grade"] in ("C", "D") or row["old_grade"] in ("C", "D"))}
     if not moved:
         return
-    honours = db.session.scalars(
-        select(Honour).where(Honour.enterprise_id.in_(list(moved)), Honour.state.in_(_HELD))
+    found = db.session.execute(
+        select(Honour.id, Honour.enterprise_id, Honour.state, Honour.flag).where(
+            Honour.enterprise_id.in_(list(moved)), Honour.state.in_(_HELD))
     ).all()
-    for honour in honours:
-        row = moved[honour.enterprise_id]
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    entries, logged = [], []
+    for honour_id, enterprise_id, state, current in found:
+        row = moved[enterprise_id]
         grade, on = row["new_grade"], row["changed_on"]
-        before = honour.flag
-        flag = flag_for(honour.state, grade)
-        if not _set_flag(honour, flag, grade, on):
+        flag = flag_for(state, grade)
+        value = flag.value if flag else None
+        if value == current:
             continue
+        groups[(value, grade if flag else None, on if flag else None)].append(honour_id)
         action = HonourAction.FLAG if flag else HonourAction.UNFLAG
-        _history(honour, action, grade, None, None, on)
-        audit.record(f"honour.{action.value}", "honour", honour.id,
-                     before={"flag": before, "state": honour.state},
-                     after={"flag": honour.flag, "state": honour.state, "grade": grade,
-                            "old_grade": row["old_grade"]})
-    db.session.flush()
+        entries.append({"honour_id": honour_id, "action": action.value, "done_on": on,
+                         "grade": grade, "note": None, "actor_id": None})
+        logged.append({"honour": honour_id, "enterprise_id": enterprise_id, "state": state,
+                       "flag_before": current, "flag": value, "old_grade": row["old_grade"],
+                       "grade": grade, "on": on})
+    for (flag, grade, on), ids in groups.items():
+        db.session.execute(
+            update(Honour).where(Honour.id.in_(ids))
+            .values(flag=flag, flagged_grade=grade, flagged_on=on, version=Honour.version + 1)
+            .execution_options(synchronize_session=False))
+    insert_rows(HonourActionEntry.__table__, entries)
+    if logged:  # one entry for the batch: the honours' own histories hold one row each
+        audit.record("honour.flags", "honour", None, after={"changes": logged})
+    changed = {e["honour_id"] for e in entries}
+    for obj in list(db.session.identity_map.values()):  # loaded copies reload when next read
+        if isinstance(obj, Honour) and obj.id in changed:
+            db.session.expire(obj)
 
 
 def honours_of(actor: User, enterprise: Enterprise) -> list[Honour]:

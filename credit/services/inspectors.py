@@ -122,6 +122,14 @@ def list_inspectors(actor: Actor, *, jurisdiction: str | None = None,
     return sorted(rows, key=lambda r: (order[r.jurisdiction], r.badge_no))
 
 
+def get_inspector(actor: Actor, inspector_id: int) -> Inspector | None:
+    """The inspector if the actor may see its jurisdiction's pool."""
+    inspector = db.session.get(Inspector, inspector_id)
+    if inspector is None or not can_view_plans(actor, [inspector.jurisdiction]):
+        return None
+    return inspector
+
+
 def active_pools(jurisdictions: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """Badge numbers of the active inspectors of each jurisdiction, ascending (code points)."""
     pools: dict[str, list[str]] = {j: [] for j in jurisdictions}

@@ -149,15 +149,13 @@ def export_plan(actor: Actor, plan: InspectionPlan, out: IO[bytes] | str | Path,
     written = 0
     for item in _item_rows(actor, plan, jurisdiction):
         team = list(item.inspectors)
-        sheet.append([
-            item.id, item.uscc, item.name, item.jurisdiction, item.address or "", item.grade,
-            item.rank,
-            _SEPARATOR.join(names.get(b, b) for b in team), _SEPARATOR.join(team),
-            _display(item.check_type) if item.check_type else None,
-            _display(item.subject) if item.subject else None,
-            item.checked_on, _display(item.result) if item.result else None,
-            item.ref if item.ref and item.ref != default_ref(plan, item) else None, item.note,
-        ])
+        row = [item.id, item.uscc, item.name, item.jurisdiction, item.address or "", item.grade,
+               item.rank, _SEPARATOR.join(names.get(b, b) for b in team), _SEPARATOR.join(team)]
+        if item.result is not None:  # rows still to fill in end here (fewer cells to write)
+            row += [_display(item.check_type), _display(item.subject) if item.subject else None,
+                    item.checked_on, _display(item.result),
+                    item.ref if item.ref != default_ref(plan, item) else None, item.note]
+        sheet.append(row)
         written += 1
 
     staff = workbook.create_sheet(STAFF_SHEET)

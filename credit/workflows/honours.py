@@ -270,6 +270,14 @@ def honours_of(actor: User, enterprise: Enterprise) -> list[Honour]:
         .order_by(Honour.state == HonourState.REMOVED.value, Honour.awarded_on.desc())))
 
 
+def get_honour(actor: User, honour_id: int) -> Honour | None:
+    """The honour if the actor may see its enterprise (``None`` otherwise, like a missing one)."""
+    honour = db.session.get(Honour, honour_id)
+    if honour is None or not can_view_internal(actor, honour.enterprise):
+        return None
+    return honour
+
+
 def flagged_honours(actor: User, *, flag: str | None = None, limit: int = 50,
                     offset: int = 0) -> list[Honour]:
     """The queue of honours awaiting a decision in the actor's jurisdiction, oldest first."""

@@ -188,6 +188,14 @@ def warnings_for(actor: User, *, state: str | None = None, overdue: bool | None 
                                     .limit(limit).offset(offset)))
 
 
+def get_warning(actor: User, warning_id: int) -> WarningNotice | None:
+    """The warning if the actor may see its enterprise (``None`` otherwise, like a missing one)."""
+    warning = db.session.get(WarningNotice, warning_id)
+    if warning is None or not can_view_internal(actor, warning.enterprise):
+        return None
+    return warning
+
+
 def authority_for(district: str) -> str:
     """The bureau that issues documents for a jurisdiction."""
     return f"{district}市场监督管理局" if district else "佳木斯市市场监督管理局"

@@ -10,6 +10,7 @@ from credit.permissions import OPERATOR
 from credit.services.inspectors import (
     active_pools,
     add_inspector,
+    get_inspector,
     list_inspectors,
     set_inspector_active,
     update_inspector,
@@ -69,3 +70,6 @@ def test_lists_are_scoped(db, city):
     assert len(list_inspectors(city.u["admin"], jurisdiction="向阳区", active=True)) == 6
     assert list_inspectors(city.u["evaluator"]) == []
     assert list_inspectors(None) == []
+    theirs = list_inspectors(city.u["admin"], jurisdiction="桦南县")[0]
+    assert get_inspector(city.u["recorder_h"], theirs.id) is theirs
+    assert get_inspector(city.u["recorder"], theirs.id) is None

@@ -23,6 +23,7 @@ from credit.workflows.honours import (
     decide_honour,
     flag_for,
     flagged_honours,
+    get_honour,
     honours_of,
     on_grade_changes,
     register_honour,
@@ -66,6 +67,9 @@ def test_register_and_correct(db, world):
     assert history(honour) == ["register", "edit"]
     assert [h.id for h in honours_of(world.u["reviewer"], world.e["a"])] == [honour.id]
     assert honours_of(world.u["publisher_h"], world.e["a"]) == []
+    assert get_honour(world.u["auditor"], honour.id) is honour
+    assert get_honour(world.u["recorder"], honour.id) is honour
+    assert get_honour(world.u["publisher_h"], honour.id) is None
 
 
 @pytest.mark.parametrize(("changes", "message"), [

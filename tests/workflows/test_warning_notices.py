@@ -17,6 +17,7 @@ from credit.workflows.errors import (
 from credit.workflows.warning_notices import (
     add_follow_up,
     close_warning,
+    get_warning,
     is_overdue,
     issue_warning,
     notice_document,
@@ -121,6 +122,9 @@ def test_lists_are_scoped(db, world):
     assert warnings_for(world.u["admin"], state="issued") == [warning]
     assert warnings_for(world.u["admin"], state="rectified") == []
     assert warnings_for(world.u["ent_c"]) == []
+    assert get_warning(world.u["reviewer"], warning.id) is warning
+    assert get_warning(world.u["publisher_h"], warning.id) is None
+    assert get_warning(world.u["ent_c"], warning.id) is None
 
 
 def test_notice_document_and_print(app, db, world):

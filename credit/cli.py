@@ -215,6 +215,23 @@ def demo_command(count: int, seed: int, if_empty: bool) -> None:
     click.echo(f"Demo archive: {result.enterprises} enterprises "
                f"({result.enterprises_added} new), {result.records_added} records; "
                f"{result.grades_changed} grades set.")
+    _demo_walk(today)
+
+
+def _demo_walk(today: dt.date) -> None:
+    """Walk part of the demo archive through the workflows; print what there is to see."""
+    from credit.services.accounts import DEMO_PASSWORD, ensure_demo_accounts
+    from credit.services.demo_workflows import DEMO_ENTERPRISE_ACCOUNTS, walk
+
+    ensure_demo_accounts(enterprise=False)
+    summary = walk(today)
+    ensure_demo_accounts()
+    db.session.commit()
+    for line in summary.lines():
+        click.echo(line)
+    for username, uscc in summary.accounts.items():
+        click.echo(f"Demo account {username} (enterprise {uscc}, "
+                   f"{DEMO_ENTERPRISE_ACCOUNTS[username]}), password {DEMO_PASSWORD}")
 
 
 user_cli = AppGroup("user", help="User accounts.")

@@ -62,6 +62,14 @@ class Config:
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # RATELIMIT_ENABLED=0 turns limits off (e.g. for a load benchmark from one address).
+    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
+    # Per client address, in Flask-Limiter's notation ("120/minute", "5/hour;20/day").
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT") or "120/minute"
+    SEARCH_RATE_LIMIT = os.environ.get("SEARCH_RATE_LIMIT") or "60/minute"
+    REPORT_RATE_LIMIT = os.environ.get("REPORT_RATE_LIMIT") or "5/hour;20/day"
+    # The largest report form accepted (bytes): a few thousand characters of text.
+    REPORT_MAX_BYTES = 32 * 1024
     # Pin "today" (ISO date) for rehearsals and tests; empty means the real date.
     CREDIT_TODAY = os.environ.get("CREDIT_TODAY") or None
 

@@ -116,6 +116,19 @@ def can_act_for_enterprise(user: User | None, enterprise: Any) -> bool:
     return has_role(user, Role.ENTERPRISE) and user.enterprise_id == enterprise_of(enterprise).id
 
 
+def can_view_reports(user: User | None) -> bool:
+    """Read the public's reports (举报) of the user's jurisdiction."""
+    return has_role(user, *_INTERNAL_READERS)
+
+
+def can_handle_report(user: User | None, report: Any) -> bool:
+    """Mark a report handled: recorders, publishers and the city bureau, in jurisdiction.
+    A report that names no known enterprise belongs to the city bureau's staff."""
+    if not has_role(user, Role.CITY_ADMIN, Role.RECORDER, Role.PUBLISHER):
+        return False
+    return user.jurisdiction is None or user.jurisdiction == report.district
+
+
 # -- graded supervision (policy 四): plans, inspectors, warnings, honours, reports, settings --
 
 
@@ -181,7 +194,8 @@ def can_decide_honour(user: User | None, enterprise: Any) -> bool:
     return _staff(user, enterprise, Role.PUBLISHER)
 
 
-def can_view_reports(user: User | Operator | None, jurisdiction: str | None) -> bool:
+def can_view_supervision_reports(user: User | Operator | None,
+                                  jurisdiction: str | None) -> bool:
     """Supervision reports of one jurisdiction (``None``: the whole city)."""
     if user is OPERATOR:
         return True

@@ -20,7 +20,7 @@ def login():
         user = authenticate(form.username.data, form.password.data)
         if user is not None:
             login_user(user)
-            fallback = url_for("admin.index") if user.is_staff else url_for("portal.home")
+            fallback = url_for("admin.index") if user.is_staff else url_for("account.overview")
             return redirect(safe_next(request.args.get("next"), fallback))
         flash(_("用户名或密码不正确。"), "error")
     return render_template("portal/login.html", form=form)

@@ -39,6 +39,7 @@ from credit.models.listings import (
     RepairState,
 )
 from credit.models.records import Record
+from credit.models.reports import Report, ReportCategory, ReportState
 from credit.models.settings import Setting
 from credit.models.users import Role, User
 from credit.models.warnings import RiskScore, WarningFollowUp, WarningNotice, WarningState
@@ -76,6 +77,9 @@ __all__ = [
     "PlanStratum",
     "Record",
     "RemovalReason",
+    "Report",
+    "ReportCategory",
+    "ReportState",
     "RepairApplication",
     "RepairState",
     "RiskScore",

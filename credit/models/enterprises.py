@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, String, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from credit.extensions import db
+from credit.names import pinyin_columns
 from credit.vocabulary import DISTRICTS, NAME_MAX, QUALIFICATIONS
 
 
@@ -37,11 +38,22 @@ class Enterprise(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime, server_default=func.now(), onupdate=func.now()
     )
+    # Written with the name, never on their own (credit.names.pinyin_columns; Core writes must
+    # give them too, as the importer does): what search matches Latin-letter queries against.
+    name_pinyin: Mapped[str] = mapped_column(Text)
+    name_initials: Mapped[str] = mapped_column(Text)
 
     records = relationship(
         "Record", back_populates="enterprise", cascade="all, delete-orphan",
         order_by="(Record.date, Record.type, Record.ref)", lazy="select",
     )
+
+    @validates("name")
+    def _read_name(self, _key: str, name: str) -> str:
+        if isinstance(name, str):
+            for column, value in pinyin_columns(name).items():
+                setattr(self, column, value)
+        return name
 
     def __repr__(self) -> str:
         return f"<Enterprise {self.uscc} {self.name}>"

@@ -287,6 +287,7 @@ class Listing(Versioned, db.Model):
               sqlite_where=text("removed_on IS NULL"),
               postgresql_where=text("removed_on IS NULL")),
         Index("ix_listings_live_expiry", "removed_on", "expires_on"),
+        Index("uq_listings_certificate_token", "certificate_token", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -308,6 +309,8 @@ class Listing(Versioned, db.Model):
     disclosed: Mapped[dict] = mapped_column(JSON, default=dict)
     # D: the grade is no longer D; the publisher is asked to consider removal.
     removal_prompted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A: the unguessable token of its printable certificate (/verify/<token>); D: none.
+    certificate_token: Mapped[str | None] = mapped_column(String(64))
 
     enterprise = relationship("Enterprise")
     application = relationship("APublicationApplication")

@@ -89,15 +89,27 @@ DEMO_STAFF = (
 )
 
 
-def ensure_demo_accounts() -> list[tuple[str, str, str]]:
-    """Create the missing demo accounts; return (username, role, password) of those created."""
+def ensure_demo_accounts(*, enterprise: bool = True) -> list[tuple[str, str, str]]:
+    """Create the missing demo accounts; return (username, role, password) of those created.
+
+    The demo walk (``credit.services.demo_workflows``) binds the enterprise demo accounts to
+    firms it put in a workflow; without it (``enterprise=True``), ``enterprise`` goes to the
+    first A-graded firm that has no account, so that it can apply for A publication."""
+    from credit.models import Grade
+
     created = []
     for username, role, jurisdiction, name in DEMO_STAFF:
         if db.session.scalar(select(User.id).where(User.username == username)) is None:
             create_user(username, DEMO_PASSWORD, role=role, jurisdiction=jurisdiction, name=name)
             created.append((username, role.value, DEMO_PASSWORD))
-    if db.session.scalar(select(User.id).where(User.username == "enterprise")) is None:
-        uscc = db.session.scalar(select(Enterprise.uscc).order_by(Enterprise.id).limit(1))
+    if enterprise and db.session.scalar(
+            select(User.id).where(User.username == "enterprise")) is None:
+        free = select(Enterprise.uscc).where(
+            ~select(User.id).where(User.enterprise_id == Enterprise.id).exists())
+        uscc = db.session.scalar(
+            free.join(Grade, Grade.enterprise_id == Enterprise.id).where(Grade.grade == "A")
+            .order_by(Enterprise.id).limit(1)
+        ) or db.session.scalar(free.order_by(Enterprise.id).limit(1))
         if uscc is not None:
             create_user("enterprise", DEMO_PASSWORD, role=Role.ENTERPRISE, uscc=uscc,
                         name="演示企业")

@@ -36,6 +36,8 @@ class PublicListing:
     reasons: tuple[str, ...] = ()  # D: the rule codes the publisher chose to disclose
     records: tuple[DisclosedRecord, ...] = ()  # D: the records chosen; A: none
     summary: str | None = None  # D: the publisher's public wording
+    decision_no: str | None = None  # D: the number of the listing decision
+    certificate_token: str | None = None  # A: the token of its printable certificate
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ def _public(listing: Listing, uscc: str, name: str, district: str) -> PublicList
         records=tuple(DisclosedRecord(r["type"], dt.date.fromisoformat(r["date"]), r["ref"])
                       for r in disclosed.get("records") or ()),
         summary=disclosed.get("summary") or None,
+        decision_no=(f"佳市监质信〔{listing.published_on.year}〕{listing.id}号"
+                     if listing.kind == ListingKind.D else None),
+        certificate_token=listing.certificate_token if listing.kind == ListingKind.A else None,
     )
 
 
@@ -109,3 +114,146 @@ def changes_since(since: dt.datetime | None = None, limit: int = 500) -> list[Pu
         stmt = stmt.where(ListingChange.at > since)
     stmt = stmt.order_by(ListingChange.at, ListingChange.id).limit(max(0, min(limit, 5000)))
     return [PublicChange(*row) for row in db.session.execute(stmt)]
+
+
+# -- the portal's batched reads (one or two queries per page, never one per enterprise) ---
+
+
+@dataclass(frozen=True)
+class ListedEnterprise:
+    """An enterprise with a live listing: its registration facts and every live listing."""
+
+    uscc: str
+    name: str
+    district: str
+    established_on: dt.date
+    industry: str | None
+    address: str | None
+    listings: tuple[PublicListing, ...]
+
+
+@dataclass(frozen=True)
+class NamedChange:
+    """A feed entry with the enterprise's name, for the home page and the Atom feed."""
+
+    uscc: str
+    name: str
+    district: str
+    kind: str
+    change: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class PublicCertificate:
+    """What a certificate printed for an A listing says, and whether it still holds."""
+
+    token: str
+    uscc: str
+    name: str
+    published_on: dt.date
+    expires_on: dt.date
+    status: str  # "valid", "expired" or "withdrawn" (never why it ended)
+
+
+def listings_for_many(usccs, today: dt.date | None = None) -> dict[str, tuple[PublicListing, ...]]:
+    """The live listings of several enterprises at once: uscc -> listings (A before D)."""
+    usccs = list(dict.fromkeys(usccs))
+    found: dict[str, list[PublicListing]] = {u: [] for u in usccs}
+    if usccs:
+        stmt = (_base(None, None, None, today).where(Enterprise.uscc.in_(usccs))
+                .order_by(Enterprise.uscc, Listing.kind))
+        for row in db.session.execute(stmt):
+            found[row[1]].append(_public(*row))
+    return {u: tuple(items) for u, items in found.items()}
+
+
+def listed_enterprises(kind: str, *, district: str | None = None, industry: str | None = None,
+                       limit: int = 20, offset: int = 0,
+                       today: dt.date | None = None) -> list[ListedEnterprise]:
+    """Enterprises with a live listing of ``kind``, newest listing first. ``industry`` is a
+    GB/T 4754 code prefix (a section, division or class: ``C``, ``C13``, ``C1311``)."""
+    stmt = (_base(kind, district, None, today)
+            .add_columns(Enterprise.established_on, Enterprise.industry, Enterprise.address)
+            .order_by(Listing.published_on.desc(), Listing.id.desc())
+            .limit(max(0, min(limit, 1000))).offset(max(0, offset)))
+    if industry:
+        stmt = stmt.where(Enterprise.industry.startswith(industry, autoescape=True))
+    return _with_all_listings(db.session.execute(stmt).all(), today)
+
+
+def iter_listed(kind: str, today: dt.date | None = None, batch: int = 1000):
+    """Every enterprise with a live listing of ``kind`` (for the CSV download), in batches."""
+    offset = 0
+    while True:
+        rows = listed_enterprises(kind, limit=batch, offset=offset, today=today)
+        yield from rows
+        if len(rows) < batch:
+            return
+        offset += batch
+
+
+def _with_all_listings(rows, today: dt.date | None) -> list[ListedEnterprise]:
+    others = listings_for_many([row[1] for row in rows], today)
+    return [ListedEnterprise(uscc=uscc, name=name, district=district, established_on=est,
+                             industry=industry, address=address, listings=others[uscc])
+            for _listing, uscc, name, district, est, industry, address in rows]
+
+
+def count_by_kind(today: dt.date | None = None) -> dict[str, int]:
+    """How many live listings of each kind: {"A": n, "D": m}."""
+    stmt = (select(Listing.kind, func.count(Listing.id)).where(_live(today))
+            .group_by(Listing.kind))
+    counts = {kind.value: 0 for kind in ListingKind}
+    counts.update({kind: n for kind, n in db.session.execute(stmt)})
+    return counts
+
+
+def recent_changes(limit: int = 10, change: str | None = None) -> list[NamedChange]:
+    """The latest publications and removals, newest first, with the enterprise's name."""
+    stmt = (select(ListingChange.uscc, Enterprise.name, Enterprise.district, ListingChange.kind,
+                   ListingChange.change, ListingChange.at)
+            .join(Enterprise, Enterprise.uscc == ListingChange.uscc)
+            .order_by(ListingChange.at.desc(), ListingChange.id.desc())
+            .limit(max(0, min(limit, 500))))
+    if change is not None:
+        stmt = stmt.where(ListingChange.change == change)
+    return [NamedChange(*row) for row in db.session.execute(stmt)]
+
+
+def change_page(since: dt.datetime | None = None, *, limit: int = 100,
+                offset: int = 0) -> list[PublicChange]:
+    """One page of the change feed after ``since`` (UTC), oldest first."""
+    stmt = select(ListingChange.uscc, ListingChange.kind, ListingChange.change,
+                  ListingChange.at)
+    if since is not None:
+        stmt = stmt.where(ListingChange.at > since)
+    stmt = (stmt.order_by(ListingChange.at, ListingChange.id)
+            .limit(max(0, min(limit, 5000))).offset(max(0, offset)))
+    return [PublicChange(*row) for row in db.session.execute(stmt)]
+
+
+def certificate(token: str, today: dt.date | None = None) -> PublicCertificate | None:
+    """The certificate of an A listing by its token: valid, expired or withdrawn; ``None`` for
+    an unknown token. Says nothing of why a listing ended."""
+    if not token or len(token) > 64:
+        return None
+    row = db.session.execute(
+        select(Listing.published_on, Listing.expires_on, Listing.removed_on,
+               Listing.removal_reason, Enterprise.uscc, Enterprise.name)
+        .join(Enterprise, Enterprise.id == Listing.enterprise_id)
+        .where(Listing.certificate_token == token, Listing.kind == ListingKind.A.value)
+    ).first()
+    day = today or clock.today()
+    if row is None or row.published_on > day:
+        return None
+    if row.removed_on is not None and row.removal_reason != "expired" \
+            and row.removed_on < row.expires_on:
+        status = "withdrawn"
+    elif row.removed_on is not None or day >= row.expires_on:
+        status = "expired"
+    else:
+        status = "valid"
+    return PublicCertificate(token=token, uscc=row.uscc, name=row.name,
+                             published_on=row.published_on, expires_on=row.expires_on,
+                             status=status)

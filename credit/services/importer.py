@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 
 from credit.extensions import db
 from credit.models import Enterprise, GradeTrigger, Record
+from credit.names import pinyin_columns
 from credit.services import audit
 from credit.services.bulk import insert_rows, update_rows
 from credit.services.exchange import (
@@ -137,7 +138,7 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
             .where(Enterprise.uscc.in_([v["uscc"] for v in values]))
         )
     }
-    new = [v for v in values if v["uscc"] not in existing]
+    new = [{**v, **pinyin_columns(v["name"])} for v in values if v["uscc"] not in existing]
     ids = {row.uscc: row.id for row in existing.values()}
     if new:
         returned = db.session.execute(
@@ -151,7 +152,7 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
     for v in values:
         old = existing.get(v["uscc"])
         if old is not None and any(getattr(old, c) != v[c] for c in ENTERPRISE_COLUMNS):
-            changed.append({"id": old.id, **v})
+            changed.append({"id": old.id, **v, **pinyin_columns(v["name"])})
             audit.record("enterprise.update", "enterprise", old.id, actor_id=actor_id,
                          before={c: getattr(old, c) for c in ENTERPRISE_COLUMNS}, after=v)
     if changed:

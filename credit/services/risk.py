@@ -32,7 +32,7 @@ from sqlalchemy import and_, delete, desc, select
 
 from credit.extensions import db
 from credit.models import Enterprise, Grade, Record, RiskScore, User, WarningNotice, WarningState
-from credit.permissions import Operator, can_view_reports
+from credit.permissions import Operator, can_view_supervision_reports
 from credit.services import grading
 from credit.services.bulk import insert_rows
 from credit.vocabulary import STATE_TYPES
@@ -200,7 +200,8 @@ def warning_candidates(actor: User | Operator, *, as_of: dt.date,
                        limit: int = 50, offset: int = 0) -> list[Candidate]:
     """C enterprises in the actor's jurisdiction, riskiest first (score, then number of
     records, then the newest record, then USCC). Empty for those who may not see them."""
-    if not can_view_reports(actor, jurisdiction or getattr(actor, "jurisdiction", None)):
+    if not can_view_supervision_reports(actor, jurisdiction or getattr(actor, "jurisdiction",
+                                                                        None)):
         return []
     query, score = _ranking(actor, jurisdiction, as_of, without_open_warning)
     rows = db.session.execute(
@@ -214,7 +215,8 @@ def warning_candidates(actor: User | Operator, *, as_of: dt.date,
 def count_candidates(actor: User | Operator, *, as_of: dt.date,
                      jurisdiction: str | None = None,
                      without_open_warning: bool = False) -> int:
-    if not can_view_reports(actor, jurisdiction or getattr(actor, "jurisdiction", None)):
+    if not can_view_supervision_reports(actor, jurisdiction or getattr(actor, "jurisdiction",
+                                                                        None)):
         return 0
     query, _ = _ranking(actor, jurisdiction, as_of, without_open_warning)
     return db.session.scalar(query.with_only_columns(db.func.count())) or 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import secrets
 from typing import Any
 
 from credit import clock
@@ -49,12 +50,15 @@ def listing_state(listing: Listing) -> dict:
 def open_listing(kind: ListingKind, enterprise: Enterprise, *, published_on: dt.date,
                  actor_id: int | None, application: APublicationApplication | None = None,
                  case: DCase | None = None, disclosed: dict | None = None) -> Listing:
-    """Publish: a live listing valid 12 months (A) or 3 years (D), announced in the feed."""
+    """Publish: a live listing valid 12 months (A) or 3 years (D), announced in the feed.
+    An A listing gets the unguessable token of its printable certificate."""
     months = A_VALID_MONTHS if kind is ListingKind.A else D_VALID_MONTHS
+    token = secrets.token_urlsafe(24) if kind is ListingKind.A else None
     listing = Listing(kind=kind.value, enterprise=enterprise, application=application,
                       case=case, published_on=published_on,
                       expires_on=add_months(published_on, months), published_by_id=actor_id,
-                      disclosed=disclosed or {}, removal_prompted=False)
+                      disclosed=disclosed or {}, removal_prompted=False,
+                      certificate_token=token)
     db.session.add(listing)
     db.session.flush()
     db.session.add(ListingChange(listing_id=listing.id, uscc=enterprise.uscc, kind=kind.value,

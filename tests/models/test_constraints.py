@@ -7,7 +7,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 ENTERPRISE = ("INSERT INTO enterprises (id, uscc, name, district, established_on, qualification,"
-              " products) VALUES (:id, :uscc, :name, :district, '2015-01-01', :q, '[]')")
+              " products, name_pinyin, name_initials)"
+              " VALUES (:id, :uscc, :name, :district, '2015-01-01', :q, '[]',"
+              " 'mou gong si', 'mgs')")
 RECORD = ("INSERT INTO records (enterprise_id, type, ref, date, subject, result, category,"
           " severity, status, deadline, finding, rate, resolved_on, source)"
           " VALUES (1, :type, :ref, '2026-03-01', :subject, :result, :category, :severity,"

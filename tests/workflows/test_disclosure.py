@@ -56,7 +56,7 @@ def test_only_live_listings_with_only_public_fields(db, world):
                                                 (world.e["d"].uscc, "D")}
     fields = {f.name for f in dataclasses.fields(disclosure.PublicListing)}
     assert fields == {"uscc", "name", "district", "kind", "published_on", "expires_on",
-                      "reasons", "records", "summary"}
+                      "reasons", "records", "summary", "decision_no", "certificate_token"}
     a = next(r for r in rows if r.kind == "A")
     assert (a.reasons, a.records, a.summary) == ((), (), None)
     d = next(r for r in rows if r.kind == "D")

@@ -15,7 +15,7 @@ from credit.permissions import OPERATOR
 from credit.services.grading import regrade
 from credit.services.importer import write_enterprises
 from credit.services.plans import Result, create_plan, draw_plan, record_result
-from credit.services.reports import (
+from credit.services.supervision_reports import (
     FIGURE_KEYS,
     FIGURES,
     d_enterprise_report,

@@ -45,6 +45,7 @@ def build(n: int, seed: int) -> None:
 
     from credit.extensions import db
     from credit.models import Enterprise, Grade
+    from credit.names import pinyin_columns
     from credit.permissions import OPERATOR
     from credit.services.bulk import insert_rows
     from credit.services.inspectors import add_inspector
@@ -57,11 +58,12 @@ def build(n: int, seed: int) -> None:
     for start in range(0, n, size):
         enterprises, grades = [], []
         for i in range(start + 1, min(n, start + size) + 1):
+            name = f"基准企业{i}号有限公司"
             enterprises.append({
                 "id": i, "uscc": make_uscc("91", "230800", f"{i:08d}"),
-                "name": f"基准企业{i}号有限公司", "district": DISTRICTS[i % len(DISTRICTS)],
+                "name": name, "district": DISTRICTS[i % len(DISTRICTS)],
                 "established_on": dt.date(2015, 1, 1), "qualification": "valid",
-                "products": [],
+                "products": [], **pinyin_columns(name),
             })
             pick = rng.random()
             grade = next((g for g, share in _cumulative() if pick < share), "D")

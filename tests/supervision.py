@@ -13,6 +13,7 @@ from sqlalchemy import insert
 
 from credit.extensions import db
 from credit.models import Enterprise, Grade, Role
+from credit.names import pinyin_columns
 from credit.permissions import OPERATOR
 from credit.services.accounts import create_user
 from credit.services.bulk import insert_rows
@@ -43,10 +44,11 @@ def generate_city(count: int, *, seed: int = 7, districts: tuple[str, ...] = ("�
         enterprises, n = [], min(size, count - offset)
         for i in range(start + offset, start + offset + n):
             uscc = make_uscc("91", "230800", f"{i:08d}")
-            enterprises.append({"uscc": uscc, "name": f"测试企业{i}号有限公司",
+            name = f"测试企业{i}号有限公司"
+            enterprises.append({"uscc": uscc, "name": name,
                                 "district": districts[i % len(districts)],
                                 "established_on": dt.date(2015, 1, 1), "qualification": "valid",
-                                "products": []})
+                                "products": [], **pinyin_columns(name)})
         ids = db.session.execute(insert(Enterprise.__table__).returning(
             Enterprise.__table__.c.id, Enterprise.__table__.c.uscc,
             sort_by_parameter_order=True), enterprises).all()

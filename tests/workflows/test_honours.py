@@ -16,6 +16,7 @@ from credit.models import (
     HonourActionEntry,
     Record,
 )
+from credit.names import pinyin_columns
 from credit.services.archive import remove_record
 from credit.services.grading import regrade
 from credit.workflows.errors import InvalidInput, InvalidTransition, NotPermitted
@@ -175,8 +176,8 @@ def test_registering_for_a_c_enterprise_flags_at_once(db, world):
 def test_a_batch_of_a_thousand_changes_takes_a_few_statements(db, world):
     """The listener during a regrade of a million: called per batch of 1,000 changes."""
     rows = [{"uscc": f"92230800{i:010d}", "name": f"批量{i}", "district": "郊区",
-             "established_on": dt.date(2015, 1, 1), "qualification": "valid", "products": []}
-            for i in range(1000)]
+             "established_on": dt.date(2015, 1, 1), "qualification": "valid", "products": [],
+             **pinyin_columns(f"批量{i}")} for i in range(1000)]
     ids = db.session.scalars(insert(Enterprise).returning(Enterprise.id), rows).all()
     db.session.execute(insert(Honour), [
         {"enterprise_id": eid, "kind": "famous_brand", "title": "名牌", "awarded_by": "省局",

@@ -214,7 +214,8 @@ def _eligible_rows(plan: InspectionPlan, today: dt.date) -> Iterator[tuple[int, 
         query = query.where(exists().where(
             r.enterprise_id == e.id, r.type == "permit", r.date <= today,
             or_(r.resolved_on.is_(None), r.resolved_on > today)))
-    result = db.session.connection().execution_options(yield_per=50_000).execute(query)
+    # The option on the statement, not the connection (which would keep streaming later ones).
+    result = db.session.connection().execute(query.execution_options(yield_per=50_000))
     for partition in result.partitions():
         yield from partition
 
@@ -660,6 +661,18 @@ def record_result(actor: Actor, item: PlanItem, result: Result) -> Record:
 
 
 def _add_record(actor: Actor, enterprise: Enterprise, data: dict, *, source: str) -> Record:
-    from credit.services.archive import add_record
+    """The archive service's add_record, which checks the actor itself, then the provenance.
 
-    return add_record(enterprise, data, actor_id=actor.id, source=source)
+    The archive service is moving to ``add_record(actor, enterprise, data)``; until that is on
+    main both forms are accepted here (drop the old one then)."""
+    import inspect
+
+    from credit.services import archive
+
+    if "actor" in inspect.signature(archive.add_record).parameters:
+        record = archive.add_record(actor, enterprise, data)
+    else:
+        record = archive.add_record(enterprise, data, actor_id=actor.id)
+    record.source = source
+    db.session.flush()
+    return record

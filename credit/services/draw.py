@@ -252,6 +252,7 @@ def inputs_digest(inputs: DrawInputs, *, kind: str) -> str:
 
 def selection_digest(drawn: Sequence[Drawn]) -> str:
     """SHA-256 over the selection, in USCC order."""
-    return hashlib.sha256(_canonical(sorted(
-        [d.uscc, d.jurisdiction, d.grade, d.rank, list(d.inspectors)] for d in drawn
-    ))).hexdigest()
+    return hashlib.sha256(_canonical(
+        [[d.uscc, d.jurisdiction, d.grade, d.rank, list(d.inspectors)]
+         for d in sorted(drawn, key=lambda d: d.uscc)]
+    )).hexdigest()

@@ -16,6 +16,7 @@ when one raises).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -204,11 +205,15 @@ def _eligible_rows(plan: InspectionPlan, today: dt.date) -> Iterator[tuple[int, 
     """(id, uscc, district, grade) of every graded enterprise the plan covers, streamed as
     plain rows (a Core query: no ORM work per row at a million rows)."""
     e, g, r = Enterprise.__table__.c, Grade.__table__.c, Record.__table__.c
+    # In USCC order: the lists are sorted again in Python (code points, whatever the database's
+    # collation), which costs next to nothing on input already in order.
     query = (
         select(e.id, e.uscc, e.district, g.grade)
         .select_from(Enterprise.__table__.join(Grade.__table__, g.enterprise_id == e.id))
-        .where(e.district.in_(plan.jurisdictions))
+        .order_by(e.uscc)
     )
+    if set(plan.jurisdictions) != set(DISTRICTS):  # the whole city needs no filter
+        query = query.where(e.district.in_(plan.jurisdictions))
     if plan.kind == PlanKind.LICENCE_REVIEW:
         # The annual licence review covers the holders of a production permit in force.
         query = query.where(exists().where(
@@ -292,10 +297,8 @@ def draw_plan(actor: Actor, plan: InspectionPlan, *,
              "jurisdiction": d.jurisdiction, "grade": d.grade, "rank": d.rank,
              "inspectors": list(d.inspectors), "previous": list(previous.get(d.uscc, ()))}
             for d, eid in zip(drawn, drawn_ids, strict=True)]
-    size = current_app.config["BATCH_SIZE"]
     db.session.flush()
-    for start in range(0, len(rows), size):
-        insert_rows(PlanItem.__table__, rows[start:start + size])
+    _insert_items(rows)
 
     plan.pools = {j: list(p) for j, p in inputs.pools.items()}
     plan.inputs_digest = draw.inputs_digest(inputs, kind=plan.kind)
@@ -315,6 +318,32 @@ def draw_plan(actor: Actor, plan: InspectionPlan, *,
                                     s.size, draw.list_digest(s.usccs)]
                                    for s in inputs.strata]})
     return drawn
+
+
+_ITEM_COLUMNS = ("plan_id", "enterprise_id", "uscc", "jurisdiction", "grade", "rank",
+                 "inspectors", "previous")
+
+
+def _insert_items(rows: list[dict]) -> None:
+    """Write the drawn items. PostgreSQL: COPY (credit.services.bulk). SQLite: one DBAPI
+    executemany with the JSON already encoded, which skips SQLAlchemy's per-value processing
+    (a third of a million-enterprise draw's time otherwise)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        size = current_app.config["BATCH_SIZE"]
+        for start in range(0, len(rows), size):
+            insert_rows(PlanItem.__table__, rows[start:start + size])
+        return
+    dumps = json.dumps
+    values = [(r["plan_id"], r["enterprise_id"], r["uscc"], r["jurisdiction"], r["grade"],
+               r["rank"], dumps(r["inspectors"]), dumps(r["previous"])) for r in rows]
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.executemany(
+            f"INSERT INTO {PlanItem.__tablename__} ({', '.join(_ITEM_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(_ITEM_COLUMNS))})", values)
+    finally:
+        cursor.close()
 
 
 # -- verifying ------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 
 ALGORITHM = "jms-draw/1"
 _SPACE = 1 << 64
@@ -251,8 +252,9 @@ def inputs_digest(inputs: DrawInputs, *, kind: str) -> str:
 
 
 def selection_digest(drawn: Sequence[Drawn]) -> str:
-    """SHA-256 over the selection, in USCC order."""
-    return hashlib.sha256(_canonical(
-        [[d.uscc, d.jurisdiction, d.grade, d.rank, list(d.inspectors)]
-         for d in sorted(drawn, key=lambda d: d.uscc)]
-    )).hexdigest()
+    """SHA-256 over the selection: one line per drawn enterprise in USCC order, its fields
+    separated by tabs (USCC, jurisdiction, grade, rank, then the team's badge numbers, which
+    never hold a tab or a newline)."""
+    lines = "\n".join("\t".join((d.uscc, d.jurisdiction, d.grade, str(d.rank), *d.inspectors))
+                      for d in sorted(drawn, key=attrgetter("uscc")))
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()

@@ -51,6 +51,8 @@ def add_inspector(actor: Actor, *, badge_no: str, name: str, jurisdiction: str,
         raise InvalidInput(f"jurisdiction: {jurisdiction!r} is not one of the 11 jurisdictions")
     _allow(actor, jurisdiction)
     badge = _text(badge_no, "badge_no", 40, required=True)
+    if not badge.isprintable():  # plans write badges into tab-separated digests
+        raise InvalidInput("badge_no: no tabs, line breaks or other control characters")
     if db.session.scalar(select(Inspector.id).where(Inspector.badge_no == badge)) is not None:
         raise InvalidInput(f"badge_no: {badge} is already in the pool")
     inspector = Inspector(badge_no=badge, name=_text(name, "name", 100, required=True),

@@ -39,6 +39,8 @@ def test_pool_is_kept_and_audited(db, city):
 def test_badges_are_unique_and_fields_checked(db, city):
     with pytest.raises(InvalidInput, match="XY-000 is already in the pool"):
         add_inspector(OPERATOR, badge_no="XY-000", name="重复", jurisdiction="桦南县")
+    with pytest.raises(InvalidInput, match="control characters"):
+        add_inspector(OPERATOR, badge_no="N\t1", name="某", jurisdiction="桦南县")
     with pytest.raises(InvalidInput, match="name: required"):
         add_inspector(OPERATOR, badge_no="N-1", name=" ", jurisdiction="桦南县")
     with pytest.raises(InvalidInput, match="not one of the 11"):

@@ -213,7 +213,9 @@ class PlanItem(db.Model):
             " OR (check_type IS NULL AND subject IS NULL)",
             name="subject",
         ),
-        Index("ix_inspection_plan_items_plan_jurisdiction", "plan_id", "jurisdiction", "uscc"),
+        # A plan's items in drawn order, a page at a time (keyset on id): a range scan that
+        # stops at the page's end, even before the planner has statistics of a fresh plan.
+        Index("ix_inspection_plan_items_plan_id", "plan_id", "id"),
         Index("ix_inspection_plan_items_enterprise", "enterprise_id"),
     )
 

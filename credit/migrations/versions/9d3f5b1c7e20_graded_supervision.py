@@ -212,7 +212,7 @@ def upgrade():
     )
     with op.batch_alter_table('inspection_plan_items', schema=None) as batch_op:
         batch_op.create_index('ix_inspection_plan_items_enterprise', ['enterprise_id'], unique=False)
-        batch_op.create_index('ix_inspection_plan_items_plan_jurisdiction', ['plan_id', 'jurisdiction', 'uscc'], unique=False)
+        batch_op.create_index('ix_inspection_plan_items_plan_id', ['plan_id', 'id'], unique=False)
 
     op.create_table('inspection_plan_jurisdictions',
     sa.Column('plan_id', sa.Integer(), nullable=False),
@@ -272,7 +272,7 @@ def downgrade():
 
     op.drop_table('inspection_plan_jurisdictions')
     with op.batch_alter_table('inspection_plan_items', schema=None) as batch_op:
-        batch_op.drop_index('ix_inspection_plan_items_plan_jurisdiction')
+        batch_op.drop_index('ix_inspection_plan_items_plan_id')
         batch_op.drop_index('ix_inspection_plan_items_enterprise')
 
     op.drop_table('inspection_plan_items')

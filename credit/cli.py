@@ -59,10 +59,16 @@ def _date_option(value: str | None) -> dt.date:
 @credit_cli.command("init")
 def init_command() -> None:
     """Create the database schema, or upgrade it to the latest version (safe to repeat)."""
+    from credit.services.calendar import seed_calendar
     from credit.services.schema import upgrade_schema
 
     revision = upgrade_schema()
+    _as_cli_actor()
+    seeded = seed_calendar().seeded
+    db.session.commit()
     click.echo(f"Database ready at revision {revision}: {_safe_url()}")
+    if seeded:
+        click.echo(f"Working-day calendar: {_years_label(seeded)} seeded from the libraries.")
 
 
 def _safe_url() -> str:
@@ -306,6 +312,169 @@ def audit_verify_command() -> None:
         _fail(f"audit chain broken at entry {broken.entry_id}: {broken.problem}")
     total = db.session.scalar(select(func.count()).select_from(AuditEntry)) or 0
     click.echo(f"audit chain intact: {total} entries")
+
+
+calendar_cli = AppGroup("calendar", help="The working-day calendar (holidays, adjusted working "
+                                          "days) that every deadline counts by.")
+credit_cli.add_command(calendar_cli)
+
+
+def _years_label(statuses: list) -> str:
+    years = [s.year for s in statuses]
+    return f"{years[0]}-{years[-1]}" if len(years) > 2 else ", ".join(map(str, years))
+
+
+def _status_line(status) -> str:
+    if status.confirmed:
+        state = f"confirmed by {status.confirmed_by}"
+        if status.confirmed_at:
+            state += f" on {status.confirmed_at:%Y-%m-%d}"
+    else:
+        state = "NOT CONFIRMED: counted conservatively, its deadlines are provisional"
+    stored = "" if status.stored else " (not stored: the libraries' defaults)"
+    edited = f"; edited by {status.edited_by} on {status.edited_at:%Y-%m-%d}" \
+        if status.edited_at else ""
+    return (f"{status.year}: {state}; source {status.source}{stored}; "
+            f"{status.days_off} weekdays off, {status.days_worked} weekend days worked{edited}")
+
+
+def _print_moves(moves: list, dry_run: bool) -> None:
+    verb = "would move" if dry_run else "moved"
+    for m in moves:
+        if m.action == "cut_short":
+            click.echo(f"  WARNING: D case {m.object_id} (enterprise {m.enterprise_id}):"
+                       f" its answer period ended {m.old}, the corrected calendar gives "
+                       f"{m.computed}; it cannot be reopened (decided or over): review it",
+                       err=True)
+        else:
+            label = "D case" if m.object_type == "d_case" else "repair application"
+            click.echo(f"  {label} {m.object_id} (enterprise {m.enterprise_id}): {m.field} "
+                       f"{m.old} -> {m.new} ({m.action})")
+    moved = sum(m.action != "cut_short" for m in moves)
+    click.echo(f"{moved} open deadline(s) {verb}.")
+
+
+def _parse_day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _calendar_call(fn, *args, **kwargs):
+    from credit.workflows.errors import WorkflowError
+
+    try:
+        return fn(*args, **kwargs)
+    except WorkflowError as exc:
+        db.session.rollback()
+        _fail(f"calendar: {exc}")
+
+
+@calendar_cli.command("show")
+@click.argument("year", type=int, required=False)
+def calendar_show_command(year: int | None) -> None:
+    """Print a year's status and the days that differ from Monday-Friday (without YEAR: every
+    stored year, and the years to confirm)."""
+    from credit.services import calendar
+
+    if year is None:
+        for status in calendar.stored_years():
+            click.echo(_status_line(status))
+        for y in calendar.years_to_confirm():
+            click.echo(f"WARNING: {y} is not confirmed; enter the State Council's arrangement "
+                       f"and run: flask --app wsgi credit calendar confirm {y}", err=True)
+        return
+    click.echo(_status_line(calendar.year_status(year)))
+    for day in calendar.special_days(year):
+        effect = "" if day.counts else "  (a weekend: no effect)"
+        by = f", set by {day.set_by}" if day.set_by else ""
+        click.echo(f"{day.day} {day.day:%a}  {day.kind.value:<8} {day.name}  "
+                   f"[{day.source}{by}]{effect}")
+    extra = calendar.provisional_days_off(year)
+    if extra:
+        click.echo(f"Until {year} is confirmed these weekdays count as days off too: "
+                   + " ".join(d.isoformat() for d in extra))
+
+
+@calendar_cli.command("set")
+@click.argument("day", metavar="DATE")
+@click.argument("kind", type=click.Choice(["holiday", "workday", "normal"]))
+@click.option("--note", help="Why, or the festival's name (kept with the day).")
+@click.option("--dry-run", is_flag=True, help="Only show which open deadlines would move.")
+def calendar_set_command(day: str, kind: str, note: str | None, dry_run: bool) -> None:
+    """Make DATE a holiday (a day off), a workday (a weekend day worked) or normal (what
+    Monday-Friday makes it); recomputes the open deadlines it affects."""
+    from credit.services import calendar
+
+    date = _parse_day(day)
+    _as_cli_actor()
+    if dry_run:
+        _print_moves(_calendar_call(calendar.preview_set_day, None, date, kind), True)
+        return
+    change = _calendar_call(calendar.set_day, None, date, kind, note=note)
+    db.session.commit()
+    if not change.changed:
+        click.echo(f"{date} is {kind} already; nothing changed.")
+        return
+    click.echo(f"{date} set to {kind}.")
+    _print_moves(change.moves, False)
+
+
+@calendar_cli.command("confirm")
+@click.argument("year", type=int)
+@click.option("--note", help="E.g. the State Council notice the days were checked against.")
+@click.option("--dry-run", is_flag=True, help="Only show which open deadlines would move.")
+def calendar_confirm_command(year: int, note: str | None, dry_run: bool) -> None:
+    """Confirm that YEAR's days are the State Council's arrangement: counted exactly from now."""
+    from credit.services import calendar
+
+    _as_cli_actor()
+    if dry_run:
+        _print_moves(_calendar_call(calendar.preview_confirm_year, None, year), True)
+        return
+    change = _calendar_call(calendar.confirm_year, None, year, note=note)
+    db.session.commit()
+    if not change.changed:
+        click.echo(f"{year} is confirmed already; nothing changed.")
+        return
+    click.echo(f"{year} confirmed.")
+    _print_moves(change.moves, False)
+
+
+@calendar_cli.command("unconfirm")
+@click.argument("year", type=int)
+@click.option("--note", required=True, help="Why the confirmation is withdrawn.")
+def calendar_unconfirm_command(year: int, note: str) -> None:
+    """Withdraw YEAR's confirmation: it counts conservatively again."""
+    from credit.services import calendar
+
+    _as_cli_actor()
+    change = _calendar_call(calendar.unconfirm_year, None, year, note=note)
+    db.session.commit()
+    if not change.changed:
+        click.echo(f"{year} is not confirmed; nothing changed.")
+        return
+    click.echo(f"{year} is no longer confirmed.")
+    _print_moves(change.moves, False)
+
+
+@calendar_cli.command("seed")
+@click.option("--through", type=int, metavar="YEAR",
+              help="Store years up to this one (default: two years after the current one).")
+def calendar_seed_command(through: int | None) -> None:
+    """Store the libraries' arrangements for the years not stored yet (and refresh unedited,
+    unconfirmed years the libraries now know better). Safe to repeat."""
+    from credit.services import calendar
+
+    _as_cli_actor()
+    result = _calendar_call(calendar.seed_calendar, None, through=through)
+    db.session.commit()
+    for status in result.seeded:
+        click.echo(_status_line(status))
+    click.echo(f"{len(result.seeded)} year(s) seeded.")
+    if result.moves:
+        _print_moves(result.moves, False)
 
 
 plan_cli = AppGroup("plan", help="Random inspection plans (双随机).")

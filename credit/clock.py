@@ -21,5 +21,18 @@ def today() -> dt.date:
 
 
 def now() -> dt.datetime:
-    """The current UTC time without tzinfo, as stored in the database."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """The current moment in UTC without tzinfo, as stored in the database.
+
+    When "today" is pinned, it is the current time of day on the pinned date (in the bureau's
+    time zone), so that every timestamp the domain writes agrees with its "today".
+    """
+    moment = dt.datetime.now(BUREAU_TZ)
+    day = today()
+    if day != moment.date():
+        moment = dt.datetime.combine(day, moment.timetz())
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """The first moment of a calendar day in the bureau's time zone, in UTC without tzinfo."""
+    return dt.datetime.combine(day, dt.time(), BUREAU_TZ).astimezone(dt.UTC).replace(tzinfo=None)

@@ -1,13 +1,15 @@
 """Who may do what: named checks shared by the admin, the portal, the CLI and the services.
 
 Staff act only inside their jurisdiction (``None`` = the whole city). ``city_admin`` may do
-everything any staff role may, except review a case built on records it entered itself.
-``auditor`` reads everything in its jurisdiction and changes nothing. An enterprise account
-acts only for the one enterprise it is bound to.
+everything any staff role may, except review a case built on facts it entered or changed
+itself. ``auditor`` reads everything in its jurisdiction and changes nothing. An enterprise
+account acts only for the one enterprise it is bound to.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from credit.extensions import db
 from credit.models import (
     APublicationApplication,
+    AuditEntry,
     DCase,
     Enterprise,
     Listing,
@@ -76,24 +79,120 @@ def can_manage_users(user: User | None) -> bool:
     return has_role(user, Role.CITY_ADMIN)
 
 
+def can_manage_settings(user: User | None) -> bool:
+    """Settings such as the working-day calendar: the city administrator."""
+    return has_role(user, Role.CITY_ADMIN)
+
+
 def can_record(user: User | None, enterprise: Any) -> bool:
-    """Add, correct and retire archive records, import archives."""
+    """Add, correct and retire archive records and registration facts, import archives."""
     return _staff(user, enterprise, Role.RECORDER)
 
 
-def recorded_any(user: User, case: DCase) -> bool:
-    """Whether ``user`` entered any of the records the case is built on."""
-    if not case.record_ids:
+def is_recorder(user: User | None) -> bool:
+    """Whether the user records archives at all (somewhere): recorder or city_admin.
+
+    Enough to start an import or a registration; each enterprise is checked with
+    :func:`can_record` or :func:`can_record_in`.
+    """
+    return has_role(user, Role.CITY_ADMIN, Role.RECORDER)
+
+
+def can_record_in(user: User | None, district: Any) -> bool:
+    """Whether the user may record for enterprises of ``district`` (e.g. register one there)."""
+    return is_recorder(user) and (user.jurisdiction is None or user.jurisdiction == district)
+
+
+# -- four eyes ---------------------------------------------------------------------------------
+
+_RECORD_EDITS = ("record.create", "record.update", "record.delete")
+
+
+def review_excluded(cases: Iterable[DCase]) -> dict[int, frozenset[int]]:
+    """For each case (by id), the users who may not review it, because they made its facts.
+
+    That is whoever entered, corrected, imported or removed any of the case's records
+    (``Record.recorded_by_id`` and the ``record.*`` audit entries on those records), whoever
+    removed any record of the enterprise (a removal can make a D, e.g. the passing check
+    between two failed ones, and leaves nothing in the case to point at), and, when the case
+    rests on the enterprise's invalid qualification (D1), whoever registered that
+    qualification or changed it. Four queries for any number of cases: use it for a queue.
+    """
+    cases = list(cases)
+    excluded: dict[int, set[int]] = {case.id: set() for case in cases}
+    record_cases: dict[int, set[int]] = defaultdict(set)
+    enterprise_cases: dict[int, set[int]] = defaultdict(set)
+    qualification_cases: dict[int, set[int]] = defaultdict(set)
+    for case in cases:
+        enterprise_cases[case.enterprise_id].add(case.id)
+        for rid in case.record_ids or ():
+            record_cases[rid].add(case.id)
+        if case.rests_on_qualification:
+            qualification_cases[case.enterprise_id].add(case.id)
+
+    def exclude(case_ids: Iterable[int], user_id: int | None) -> None:
+        if user_id is not None:
+            for case_id in case_ids:
+                excluded[case_id].add(user_id)
+
+    if record_cases:
+        for rid, user_id in db.session.execute(
+            select(Record.id, Record.recorded_by_id).where(Record.id.in_(list(record_cases)))
+        ):
+            exclude(record_cases[rid], user_id)
+        for object_id, user_id in db.session.execute(
+            select(AuditEntry.object_id, AuditEntry.actor_id).where(
+                AuditEntry.object_type == "record",
+                AuditEntry.object_id.in_([str(rid) for rid in record_cases]),
+                AuditEntry.action.in_(_RECORD_EDITS), AuditEntry.actor_id.is_not(None))
+        ):
+            exclude(record_cases[int(object_id)], user_id)
+    if enterprise_cases:
+        removed_from = AuditEntry.before["enterprise_id"].as_integer()
+        for eid, user_id in db.session.execute(
+            select(removed_from, AuditEntry.actor_id).where(
+                AuditEntry.action == "record.delete", AuditEntry.actor_id.is_not(None),
+                removed_from.in_(list(enterprise_cases)))
+        ):
+            exclude(enterprise_cases[eid], user_id)
+    if qualification_cases:
+        _exclude_qualification_makers(qualification_cases, exclude)
+    return {case_id: frozenset(users) for case_id, users in excluded.items()}
+
+
+def _exclude_qualification_makers(qualification_cases: Mapping[int, set[int]],
+                                  exclude: Callable[[Iterable[int], int | None], None]) -> None:
+    """Who registered an enterprise's qualification as invalid, or changed it (two queries)."""
+    ids = list(qualification_cases)
+    registered: dict[int, Any] = {}  # the qualification before its first change
+    for object_id, before, after, user_id in db.session.execute(
+        select(AuditEntry.object_id, AuditEntry.before, AuditEntry.after, AuditEntry.actor_id)
+        .where(AuditEntry.object_type == "enterprise",
+               AuditEntry.object_id.in_([str(eid) for eid in ids]),
+               AuditEntry.action == "enterprise.update")
+        .order_by(AuditEntry.id)
+    ):
+        old, new = (before or {}).get("qualification"), (after or {}).get("qualification")
+        if old != new:
+            registered.setdefault(int(object_id), old)
+            exclude(qualification_cases[int(object_id)], user_id)
+    for eid, creator, qualification in db.session.execute(
+        select(Enterprise.id, Enterprise.recorded_by_id, Enterprise.qualification)
+        .where(Enterprise.id.in_(ids))
+    ):
+        if registered.get(eid, qualification) == "invalid":
+            exclude(qualification_cases[eid], creator)
+
+
+def can_review(user: User | None, case: DCase, *,
+               excluded: Mapping[int, frozenset[int]] | None = None) -> bool:
+    """Confirm or dismiss a proposed D case (four eyes: never one resting on facts you entered
+    or changed yourself). A queue passes ``excluded`` from one :func:`review_excluded` call."""
+    if not _staff(user, case, Role.REVIEWER):
         return False
-    return db.session.scalar(
-        select(Record.id).where(Record.id.in_(case.record_ids),
-                                Record.recorded_by_id == user.id).limit(1)
-    ) is not None
-
-
-def can_review(user: User | None, case: DCase) -> bool:
-    """Confirm or dismiss a proposed D case (four eyes: never one built on your own records)."""
-    return _staff(user, case, Role.REVIEWER) and not recorded_any(user, case)
+    if excluded is None or case.id not in excluded:
+        excluded = review_excluded([case])
+    return user.id not in excluded[case.id]
 
 
 def can_publish(user: User | None, obj: Any) -> bool:
@@ -202,7 +301,3 @@ def can_view_supervision_reports(user: User | Operator | None,
     if not has_role(user, *_INTERNAL_READERS):
         return False
     return user.jurisdiction is None or user.jurisdiction == jurisdiction
-
-
-def can_manage_settings(user: User | Operator | None) -> bool:
-    return user is OPERATOR or has_role(user, Role.CITY_ADMIN)

@@ -143,8 +143,8 @@ def changes():
     per_page, page = args["per_page"], args["page"]
     rows = disclosure.change_page(args["since"], limit=per_page + 1,
                                   offset=(page - 1) * per_page)
-    items = [{"uscc": c.uscc, "kind": c.kind, "change": c.change, "at": iso(c.at)}
-             for c in rows[:per_page]]
+    items = [{"uscc": c.uscc, "kind": c.kind, "change": c.change, "at": iso(c.at),
+              "feed_at": iso(c.feed_at)} for c in rows[:per_page]]
     since = request.args.get("since") or None
     return _json(_page_of(items, page, per_page, len(rows) > per_page, "api.changes",
                           since=since))
@@ -167,19 +167,20 @@ def listings_csv():
     writer.writerow(CSV_COLUMNS)
     with force_locale(API_LOCALE):
         for row in disclosure.iter_listed(kind):
-            listing = next(item for item in row.listings if item.kind == kind)
-            writer.writerow([
-                row.uscc, row.name, row.district, row.industry or "",
-                industry_name(row.industry) or "", iso(row.established_on), row.address or "",
-                kind, iso(listing.published_on), iso(listing.expires_on),
-                listing.decision_no or "",
-                "；".join(f"{c} {reason_label(c)}" for c in listing.reasons),
-                "；".join(f"{record_type_label(r.type)} {iso(r.date)} {r.ref}"
-                         for r in listing.records),
-                listing.summary or "",
-                url_for("portal.certificate", token=listing.certificate_token, _external=True)
-                if listing.certificate_token else "",
-            ])
+            # one row per live listing: an enterprise may have several D listings
+            for listing in (item for item in row.listings if item.kind == kind):
+                writer.writerow([
+                    row.uscc, row.name, row.district, row.industry or "",
+                    industry_name(row.industry) or "", iso(row.established_on),
+                    row.address or "", kind, iso(listing.published_on),
+                    iso(listing.expires_on), listing.decision_no or "",
+                    "；".join(f"{c} {reason_label(c)}" for c in listing.reasons),
+                    "；".join(f"{record_type_label(r.type)} {iso(r.date)} {r.ref}"
+                             for r in listing.records),
+                    listing.summary or "",
+                    url_for("portal.certificate", token=listing.certificate_token,
+                            _external=True) if listing.certificate_token else "",
+                ])
     response = Response(out.getvalue().encode("utf-8"), mimetype="text/csv")
     response.charset = "utf-8"
     filename = "a-list.csv" if kind == "A" else "d-list.csv"

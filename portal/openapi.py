@@ -137,7 +137,11 @@ SCHEMAS: dict[str, Any] = {
             "uscc": {"type": "string", "pattern": "^[0-9A-Z]{18}$"},
             "kind": {"type": "string", "enum": ["A", "D"]},
             "change": {"type": "string", "enum": ["published", "removed"]},
-            "at": {"type": "string", "format": "date-time"},
+            "at": {"type": "string", "format": "date-time",
+                   "description": "When the change took effect (an expiry: its day)."},
+            "feed_at": {"type": "string", "format": "date-time",
+                        "description": "Its place in the feed, only ever growing: pass the "
+                                       "last one read as `since` to miss nothing."},
         },
     },
     "EnterprisePage": _page("Enterprise"),
@@ -191,7 +195,8 @@ def document(server: str = "") -> dict[str, Any]:
                                "disappear from the mirror.",
                 "operationId": "changes",
                 "parameters": [
-                    _param("since", "ISO 8601 date-time (UTC when it has no offset).",
+                    _param("since", "ISO 8601 date-time (UTC when it has no offset): the "
+                                    "changes placed in the feed after it (`feed_at`).",
                            {"type": "string", "format": "date-time"}),
                     PAGE, PER_PAGE],
                 "responses": {"200": _ok(_ref("ChangePage")), **ERRORS}}},

@@ -111,7 +111,11 @@ STATES = {
     "repair": {
         "applied": _l("已申请，等待受理"), "accepted": _l("已受理，核实中"),
         "refused": _l("不予受理"), "approved": _l("修复通过，已移出名单"),
-        "rejected": _l("核实未通过"),
+        "rejected": _l("核实未通过"), "ended": _l("名单已移出，申请随之终止"),
+    },
+    # why a repair application ended with its listing
+    "repair_end": {
+        "expired": _l("名单期满移出"), "publisher_decision": _l("经发布机关决定移出"),
     },
 }
 

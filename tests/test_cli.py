@@ -182,3 +182,17 @@ def test_commands_on_an_uninitialised_database_say_what_to_do(tmp_path, write_js
         assert runner.invoke(args=["credit", "import", str(path)]).exit_code == 0
         _db.session.remove()
         _db.engine.dispose()
+
+
+def test_a_hostile_file_is_refused_like_any_bad_file(cli, db, tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text('{"format": "jms-quality-archive/1", "enterprises": '
+                    + "[" * 100_000 + "]" * 100_000 + "}")
+    result = cli("import", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}: enterprises[0][0][0][0][0][0]: nested more than 8 levels deep; an archive "
+        "has 5 (the file, its enterprises, an enterprise, its records, a record)",
+        f"{path}: refused, 1 problem(s); nothing was written.",
+    ]
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0

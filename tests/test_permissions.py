@@ -81,3 +81,124 @@ def test_scope_to_jurisdiction(db, world, user, expected):  # noqa: F811
                                   Enterprise.district)
     usccs = set(db.session.scalars(query))
     assert usccs == {world.e[k].uscc for k in expected}
+
+
+# -- four eyes: whoever made a case's facts may not review it ---------------------------------
+
+
+def _user(db, username):
+    """A user of the world by name (an import's batches detach the others)."""
+    from credit.models import User
+
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def _case(db, enterprise):
+    return db.session.scalar(select(DCase).where(DCase.enterprise_id == enterprise.id)
+                             .order_by(DCase.id.desc()))
+
+
+GENERAL = {"type": "violation", "ref": "V-9", "date": "2026-03-15", "category": "quality",
+           "severity": "general"}
+
+
+def test_a_correction_makes_its_author_a_party(db, world):  # noqa: F811
+    """The issue's case: a recorder enters a general violation, the city administrator
+    corrects it to counterfeit; the grade becomes D and the administrator may not review."""
+    from credit.services.archive import add_record, change_record
+    from credit.workflows.d_listing import confirm_case
+    from credit.workflows.errors import NotPermitted
+
+    firm, admin = world.e["b"], world.u["admin"]
+    record = add_record(world.u["recorder"], firm, dict(GENERAL))
+    assert _case(db, firm) is None
+    change_record(admin, record, {**GENERAL, "category": "counterfeit"}, reason="定性有误")
+    case = _case(db, firm)
+    assert case.record_ids == [record.id]
+    db.session.commit()
+    assert not can_review(admin, case)
+    with pytest.raises(NotPermitted):
+        confirm_case(admin, case)
+    assert can_review(world.u["reviewer_city"], case)
+
+
+def test_an_import_by_a_user_makes_them_a_party(db, world, write_json):  # noqa: F811
+    from credit.services.importer import import_archive
+    from tests.workflows.conftest import COUNTERFEIT, firm
+
+    doc = {"format": "jms-quality-archive/1",
+           "enterprises": [firm(21, "向阳区", {**COUNTERFEIT, "ref": "V-21"})]}
+    import_archive(str(write_json(doc)), today=world.day, source="upload",
+                   actor=world.u["admin"])
+    case = db.session.scalar(select(DCase).join(Enterprise).where(
+        Enterprise.uscc == doc["enterprises"][0]["uscc"]))
+    assert case is not None and not can_review(world.u["admin"], case)
+    assert can_review(_user(db, "reviewer_city"), case)
+
+
+def test_a_removal_that_makes_a_d_makes_its_author_a_party(db, world):  # noqa: F811
+    """Failed, passed, failed: removing the pass makes two failures in a row (D4)."""
+    from credit.services.archive import add_record, remove_record
+
+    firm, recorder = world.e["b"], world.u["recorder"]
+    check = {"type": "spot_check", "subject": "product"}
+    add_record(recorder, firm, {**check, "ref": "S-1", "date": "2026-02-01", "result": "fail"})
+    passed = add_record(recorder, firm, {**check, "ref": "S-2", "date": "2026-03-01",
+                                         "result": "pass"})
+    add_record(recorder, firm, {**check, "ref": "S-3", "date": "2026-04-01", "result": "fail"})
+    remove_record(world.u["admin"], passed, reason="录入错误")
+    case = _case(db, firm)
+    assert [r["code"] for r in case.reasons] == ["D4"]
+    assert not can_review(world.u["admin"], case)
+
+
+def test_a_qualification_case_lists_its_fact_and_excludes_who_set_it(db, world):  # noqa: F811
+    from credit.services.archive import update_enterprise
+
+    firm = world.e["b"]
+    facts = {"uscc": firm.uscc, "name": firm.name, "district": firm.district,
+             "established_on": firm.established_on.isoformat(), "qualification": "invalid"}
+    update_enterprise(world.u["admin"], firm, facts, reason="资质证书已过期")
+    case = _case(db, firm)
+    assert case.facts == [{"code": "D1", "qualification": "invalid"}]
+    assert case.reasons == [{"code": "D1", "refs": []}] and case.record_ids == []
+    assert case.rests_on_qualification
+    assert not can_review(world.u["admin"], case)
+    assert can_review(world.u["reviewer_city"], case)
+
+
+def test_an_enterprise_registered_invalid_excludes_its_registrar(db, world):  # noqa: F811
+    from credit.services.archive import create_enterprise
+    from tests.workflows.conftest import firm
+
+    facts = {k: v for k, v in firm(22, "向阳区").items() if k != "records"}
+    enterprise = create_enterprise(world.u["admin"], {**facts, "qualification": "invalid"})
+    case = _case(db, enterprise)
+    assert case.facts == [{"code": "D1", "qualification": "invalid"}]
+    assert not can_review(world.u["admin"], case)
+
+
+def test_review_excluded_is_a_few_queries_for_a_whole_queue(db, world):  # noqa: F811
+    from sqlalchemy import event
+
+    from credit.permissions import review_excluded
+    from credit.services.importer import write_enterprises
+    from tests.workflows.conftest import COUNTERFEIT, firm
+
+    docs = [firm(100 + n, "郊区", {**COUNTERFEIT, "ref": f"V-{n}"},
+                 {**COUNTERFEIT, "ref": f"W-{n}", "date": "2026-04-01"}) for n in range(40)]
+    write_enterprises(docs, today=world.day, source="upload", actor=world.u["admin"])
+    cases = db.session.scalars(select(DCase).order_by(DCase.id)).all()
+    assert len(cases) == 42
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        excluded = review_excluded(cases)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(statements) <= 4
+    assert excluded[cases[0].id] == {_user(db, "reviewer").id}  # world's firm d
+    assert all(excluded[c.id] == {world.u["admin"].id} for c in cases[2:])
+    assert [can_review(world.u["admin"], c, excluded=excluded) for c in cases[:3]] == [
+        True, True, False]

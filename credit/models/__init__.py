@@ -1,6 +1,7 @@
 """The domain's tables. Importing this package registers every model with the metadata."""
 
 from credit.models.audit import AuditEntry
+from credit.models.calendar import CalendarDay, CalendarYear, DayKind
 from credit.models.enterprises import Enterprise
 from credit.models.grades import Grade, GradeChange, GradeTrigger
 from credit.models.honours import (
@@ -48,12 +49,15 @@ __all__ = [
     "APubState",
     "APublicationApplication",
     "AuditEntry",
+    "CalendarDay",
+    "CalendarYear",
     "ChangeKind",
     "CheckType",
     "ConsentEntry",
     "ConsentKind",
     "DCase",
     "DCaseState",
+    "DayKind",
     "Enterprise",
     "Grade",
     "GradeChange",

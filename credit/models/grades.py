@@ -20,6 +20,7 @@ class GradeTrigger(enum.StrEnum):
     RECORD_ADDED = "record_added"
     RECORD_CHANGED = "record_changed"
     RECORD_REMOVED = "record_removed"
+    ENTERPRISE_ADDED = "enterprise_added"
     ENTERPRISE_CHANGED = "enterprise_changed"
     IMPORT = "import"
     TIME_PASSED = "time_passed"  # a window, deadline or validity ended

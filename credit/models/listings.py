@@ -109,6 +109,7 @@ class RepairState(enum.StrEnum):
     REFUSED = "refused"
     APPROVED = "approved"
     REJECTED = "rejected"
+    ENDED = "ended"  # its listing ended first (expired or removed): nothing left to repair
 
 
 REPAIR_OPEN = (RepairState.APPLIED, RepairState.ACCEPTED)
@@ -236,7 +237,10 @@ class DCase(Versioned, Edited, db.Model):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="CASCADE"))
     state: Mapped[str] = mapped_column(String(20), index=True)
     proposed_on: Mapped[dt.date] = mapped_column(Date)
-    # Copied from the grade when proposed: [{"code": "D2", "refs": [...]}], and the records.
+    # The facts the case rests on, each once: [{"code": "D2", "type": "violation", "ref":
+    # "V-6", "record_id": 12}, {"code": "D1", "qualification": "invalid"}]. ``reasons`` ([{"code",
+    # "refs"}], as grades show them) and ``record_ids`` are derived from them.
+    facts: Mapped[list] = mapped_column(JSON)
     reasons: Mapped[list] = mapped_column(JSON)
     record_ids: Mapped[list] = mapped_column(JSON)
     rulebook: Mapped[str] = mapped_column(String(40))
@@ -258,6 +262,11 @@ class DCase(Versioned, Edited, db.Model):
     disclosed: Mapped[dict | None] = mapped_column(JSON)
 
     enterprise = relationship("Enterprise")
+
+    @property
+    def rests_on_qualification(self) -> bool:
+        """Whether the case lists the enterprise's invalid qualification (D1) among its facts."""
+        return any("qualification" in fact for fact in self.facts or ())
 
     def __repr__(self) -> str:
         return f"<DCase {self.id} {self.state}>"
@@ -282,10 +291,14 @@ class Listing(Versioned, db.Model):
             " OR (kind = 'D' AND case_id IS NOT NULL AND application_id IS NULL)",
             name="source",
         ),
-        # At most one live listing of each kind per enterprise.
-        Index("uq_listings_live", "enterprise_id", "kind", unique=True,
-              sqlite_where=text("removed_on IS NULL"),
-              postgresql_where=text("removed_on IS NULL")),
+        # At most one live A listing per enterprise. D listings are one per published case
+        # (an enterprise may have several live ones, each with its own facts and 3 years).
+        Index("uq_listings_live_a", "enterprise_id", unique=True,
+              sqlite_where=text("removed_on IS NULL AND kind = 'A'"),
+              postgresql_where=text("removed_on IS NULL AND kind = 'A'")),
+        Index("uq_listings_case", "case_id", unique=True),
+        Index("uq_listings_application", "application_id", unique=True),
+        Index("ix_listings_enterprise", "enterprise_id"),
         Index("ix_listings_live_expiry", "removed_on", "expires_on"),
         Index("uq_listings_certificate_token", "certificate_token", unique=True),
     )
@@ -349,6 +362,9 @@ class RepairApplication(Versioned, db.Model):
         ),
         CheckConstraint(_requires((RepairState.REFUSED, RepairState.REJECTED),
                                   "decision_reasons IS NOT NULL"), name="reasons"),
+        CheckConstraint(_requires((RepairState.ENDED,),
+                                  "ended_on IS NOT NULL AND ended_reason IS NOT NULL"),
+                        name="ended"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -367,6 +383,9 @@ class RepairApplication(Versioned, db.Model):
     verifier_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decision_reasons: Mapped[str | None] = mapped_column(Text)
     overdue_flagged_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Ended with its listing: the day, and the listing's removal reason (expired, ...).
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    ended_reason: Mapped[str | None] = mapped_column(String(20))
 
     listing = relationship("Listing")
 
@@ -375,12 +394,20 @@ class RepairApplication(Versioned, db.Model):
 
 
 class ListingChange(db.Model):
-    """The public change feed: each publication and removal, so that mirrors can follow."""
+    """The public change feed: each publication and removal, so that mirrors can follow.
+
+    ``at`` is when the change took effect (an expiry: the first moment of its expiry day, even
+    though ``tick`` writes it later). ``feed_at`` is its place in the feed, given when its
+    transaction commits (empty until then): strictly increasing in commit order, never before
+    ``at``, and equal to it unless a change was placed after it first. Mirrors page by
+    ``feed_at``, so a change dated in the past but written later is not missed.
+    """
 
     __tablename__ = "listing_changes"
     __table_args__ = (
         CheckConstraint(_one_of("kind", ListingKind), name="kind"),
         CheckConstraint(_one_of("change", ChangeKind), name="change"),
+        CheckConstraint("feed_at >= at", name="feed_after_effect"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -389,3 +416,4 @@ class ListingChange(db.Model):
     kind: Mapped[str] = mapped_column(String(1))
     change: Mapped[str] = mapped_column(String(10))
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    feed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True, unique=True)

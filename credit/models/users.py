@@ -58,7 +58,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
-    enterprise = relationship("Enterprise")
+    enterprise = relationship("Enterprise", foreign_keys=[enterprise_id])
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from credit.rules.catalogue import RULES, RULES_BY_CODE, Context, Rule, record_order
-from credit.rules.facts import ArchiveFacts, Assessment, Reason, RecordFacts
+from credit.rules.facts import ArchiveFacts, Assessment, Ground, Reason, RecordFacts
 
 D_RULES: tuple[Rule, ...] = tuple(rule for rule in RULES if rule.level == "D")
 C_RULES: tuple[Rule, ...] = tuple(rule for rule in RULES if rule.level == "C")
@@ -46,3 +46,26 @@ def evaluate(archive: ArchiveFacts, as_of: date) -> Assessment:
     if not unmet:
         return Assessment("A", ())
     return Assessment("B", _holding((B1_NEW,), ctx), unmet)
+
+
+def _record_key(record: RecordFacts) -> tuple:
+    return (record.date, record.ref, record.type)
+
+
+#: D rules that read the enterprise's qualification (法定资质), not only its records.
+QUALIFICATION_RULES = frozenset({"D1"})
+
+
+def serious_grounds(archive: ArchiveFacts, as_of: date) -> tuple[Ground, ...]:
+    """What a D grade rests on, rule by rule, with each record's type (empty unless D).
+
+    Reasons name records by ref alone, and a ref is unique only within its type; these grounds
+    are what a D case lists and what its facts are matched by.
+    """
+    ctx = Context(archive, as_of)
+    return tuple(
+        Ground(rule.code, tuple(sorted(dict.fromkeys(found), key=_record_key)),
+               rule.code in QUALIFICATION_RULES and ctx.qualification == "invalid")
+        for rule in D_RULES
+        if (found := rule.match(ctx)) is not None
+    )

@@ -52,6 +52,15 @@ class Reason:
 
 
 @dataclass(frozen=True, slots=True)
+class Ground:
+    """What one D rule that holds rests on: its records, and for D1 the qualification."""
+
+    code: str
+    records: tuple[RecordFacts, ...] = ()
+    qualification_invalid: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Assessment:
     """The engine's answer for one enterprise on one date."""
 

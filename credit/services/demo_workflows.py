@@ -274,7 +274,8 @@ def walk(today: dt.date | None = None) -> WalkSummary:
         for record_id in list(case.record_ids or []):
             record = db.session.get(Record, record_id)
             if record is not None:
-                archive.remove_record(record, actor_id=staff["recorder"].id)
+                # the city bureau: the case's enterprise may be in any jurisdiction
+                archive.remove_record(staff["admin"], record, reason="复查发现录入错误，予以删除。")
         db.session.refresh(listing)
         if listing.removal_prompted:
             summary.prompted += 1

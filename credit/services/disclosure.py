@@ -4,18 +4,26 @@ This is the only module the portal and the open-data API read listings through. 
 plain frozen values built from listings and registration facts; it never touches grades,
 records, cases or applications, so an enterprise without a live listing (B, C, A not
 published, D not yet published, removed or expired) looks exactly like any other.
+
+Arguments are checked: a wrong one raises ``InvalidInput`` (the API answers 400), never a
+TypeError from deep inside a query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 
 from credit import clock
 from credit.extensions import db
 from credit.models import Enterprise, Listing, ListingChange, ListingKind
+from credit.workflows.errors import InvalidInput
+
+MAX_PAGE = 1000
+MAX_CHANGES = 5000
 
 
 @dataclass(frozen=True)
@@ -45,21 +53,50 @@ class PublicChange:
     uscc: str
     kind: str
     change: str  # "published" or "removed"
-    at: dt.datetime
+    at: dt.datetime  # when it took effect (UTC)
+    feed_at: dt.datetime  # its place in the feed (UTC): pass the last one seen as ``since``
 
 
-def _live(today: dt.date | None = None):
-    day = today or clock.today()
-    return and_(Listing.removed_on.is_(None), Listing.expires_on > day,
-                Listing.published_on <= day)
+def _kind(kind: Any) -> str | None:
+    if kind is None:
+        return None
+    if isinstance(kind, str) and kind in ("A", "D"):
+        return kind
+    raise InvalidInput(f"kind must be A or D, got {kind!r}")
 
 
-def _base(kind: str | None, district: str | None, query: str | None,
-          today: dt.date | None) -> Select:
+def _optional_text(value: Any, what: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(f"{what} must be text, got {type(value).__name__}")
+    return value
+
+
+def _count(value: Any, what: str, most: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
+        raise InvalidInput(f"{what} must be a whole number from 0 to {most}, got {value!r}")
+    return value
+
+
+def _day(today: Any) -> dt.date:
+    if today is None:
+        return clock.today()
+    if isinstance(today, dt.datetime) or not isinstance(today, dt.date):
+        raise InvalidInput(f"today must be a date, got {today!r}")
+    return today
+
+
+def _live(today: dt.date):
+    return and_(Listing.removed_on.is_(None), Listing.expires_on > today,
+                Listing.published_on <= today)
+
+
+def _base(kind: Any, district: Any, query: Any, today: Any) -> Select:
+    kind, day = _kind(kind), _day(today)
+    district, query = _optional_text(district, "district"), _optional_text(query, "query")
     stmt = (select(Listing, Enterprise.uscc, Enterprise.name, Enterprise.district)
-            .join(Enterprise, Enterprise.id == Listing.enterprise_id).where(_live(today)))
+            .join(Enterprise, Enterprise.id == Listing.enterprise_id).where(_live(day)))
     if kind is not None:
-        stmt = stmt.where(Listing.kind == ListingKind(kind).value)
+        stmt = stmt.where(Listing.kind == kind)
     if district:
         stmt = stmt.where(Enterprise.district == district)
     if query and query.strip():
@@ -87,10 +124,16 @@ def _public(listing: Listing, uscc: str, name: str, district: str) -> PublicList
 def published_listings(kind: str | None = None, district: str | None = None,
                        query: str | None = None, limit: int = 50, offset: int = 0,
                        today: dt.date | None = None) -> list[PublicListing]:
-    """Live listings, newest first; ``query`` matches a name substring or a USCC prefix."""
+    """Live listings, newest first; ``query`` matches a name substring or a USCC prefix.
+
+    One item per listing: an enterprise may have several live D listings (one per published
+    case), each with its own facts and period.
+    """
+    limit = _count(limit, "limit", MAX_PAGE)
+    offset = _count(offset, "offset", 10**9)
     stmt = (_base(kind, district, query, today)
             .order_by(Listing.published_on.desc(), Listing.id.desc())
-            .limit(max(0, min(limit, 1000))).offset(max(0, offset)))
+            .limit(limit).offset(offset))
     return [_public(*row) for row in db.session.execute(stmt)]
 
 
@@ -102,21 +145,47 @@ def count_published(kind: str | None = None, district: str | None = None,
 
 def listing_for(uscc: str, today: dt.date | None = None) -> tuple[PublicListing, ...]:
     """The live listings of one enterprise: empty for every enterprise without one."""
-    stmt = _base(None, None, None, today).where(Enterprise.uscc == uscc).order_by(Listing.kind)
+    if not isinstance(uscc, str):
+        raise InvalidInput(f"uscc must be text, got {type(uscc).__name__}")
+    stmt = (_base(None, None, None, today).where(Enterprise.uscc == uscc)
+            .order_by(Listing.kind, Listing.published_on, Listing.id))
     return tuple(_public(*row) for row in db.session.execute(stmt))
 
 
-def changes_since(since: dt.datetime | None = None, limit: int = 500) -> list[PublicChange]:
-    """Publications and removals after ``since`` (UTC), oldest first, for mirrors to follow."""
+def _utc(moment: Any, what: str) -> dt.datetime | None:
+    if moment is None:
+        return None
+    if not isinstance(moment, dt.datetime):
+        raise InvalidInput(f"{what} must be a date and time, got {moment!r}")
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
+
+
+def changes_since(since: dt.datetime | None = None, limit: int = 500, *,
+                  now: dt.datetime | None = None) -> list[PublicChange]:
+    """Publications and removals that entered the feed after ``since``, in feed order.
+
+    The feed is ordered by ``feed_at``, which only grows: a change written later always comes
+    after every change a mirror has already read, even when it took effect earlier (an expiry
+    that ``tick`` writes the morning after). A mirror passes the ``feed_at`` of the last change
+    it read as ``since`` (naive times are UTC); for a change placed when it happened, which is
+    nearly all of them, ``feed_at`` is ``at``. ``at`` is when the change took effect; nothing
+    shows before that moment.
+    """
+    return _feed(since, limit, 0, now)
+
+
+def _feed(since: Any, limit: Any, offset: int, now: Any) -> list[PublicChange]:
+    since, now = _utc(since, "since"), _utc(now, "now") or clock.now()
+    limit = _count(limit, "limit", MAX_CHANGES)
+    # feed_at is never before at: what is placed by now has taken effect by now
     stmt = select(ListingChange.uscc, ListingChange.kind, ListingChange.change,
-                  ListingChange.at)
+                  ListingChange.at, ListingChange.feed_at).where(ListingChange.feed_at <= now)
     if since is not None:
-        stmt = stmt.where(ListingChange.at > since)
-    stmt = stmt.order_by(ListingChange.at, ListingChange.id).limit(max(0, min(limit, 5000)))
+        stmt = stmt.where(ListingChange.feed_at > since)
+    stmt = stmt.order_by(ListingChange.feed_at).limit(limit).offset(offset)
     return [PublicChange(*row) for row in db.session.execute(stmt)]
-
-
-# -- the portal's batched reads (one or two queries per page, never one per enterprise) ---
 
 
 @dataclass(frozen=True)
@@ -162,7 +231,7 @@ def listings_for_many(usccs, today: dt.date | None = None) -> dict[str, tuple[Pu
     found: dict[str, list[PublicListing]] = {u: [] for u in usccs}
     if usccs:
         stmt = (_base(None, None, None, today).where(Enterprise.uscc.in_(usccs))
-                .order_by(Enterprise.uscc, Listing.kind))
+                .order_by(Enterprise.uscc, Listing.kind, Listing.published_on, Listing.id))
         for row in db.session.execute(stmt):
             found[row[1]].append(_public(*row))
     return {u: tuple(items) for u, items in found.items()}
@@ -171,15 +240,30 @@ def listings_for_many(usccs, today: dt.date | None = None) -> dict[str, tuple[Pu
 def listed_enterprises(kind: str, *, district: str | None = None, industry: str | None = None,
                        limit: int = 20, offset: int = 0,
                        today: dt.date | None = None) -> list[ListedEnterprise]:
-    """Enterprises with a live listing of ``kind``, newest listing first. ``industry`` is a
-    GB/T 4754 code prefix (a section, division or class: ``C``, ``C13``, ``C1311``)."""
-    stmt = (_base(kind, district, None, today)
-            .add_columns(Enterprise.established_on, Enterprise.industry, Enterprise.address)
-            .order_by(Listing.published_on.desc(), Listing.id.desc())
-            .limit(max(0, min(limit, 1000))).offset(max(0, offset)))
+    """Enterprises with a live listing of ``kind``, each once (an enterprise may have several
+    live D listings), the one with the newest such listing first. ``industry`` is a GB/T 4754
+    code prefix (a section, division or class: ``C``, ``C13``, ``C1311``)."""
+    kind, day = _kind(kind), _day(today)
+    if kind is None:
+        raise InvalidInput("kind must be A or D, got None")
+    district = _optional_text(district, "district")
+    industry = _optional_text(industry, "industry")
+    limit, offset = _count(limit, "limit", MAX_PAGE), _count(offset, "offset", 10**9)
+    newest = (select(Listing.enterprise_id,
+                     func.max(Listing.published_on).label("published_on"),
+                     func.max(Listing.id).label("listing_id"))
+              .where(_live(day), Listing.kind == kind).group_by(Listing.enterprise_id)
+              .subquery())
+    stmt = (select(Enterprise.uscc, Enterprise.name, Enterprise.district,
+                   Enterprise.established_on, Enterprise.industry, Enterprise.address)
+            .join(newest, newest.c.enterprise_id == Enterprise.id)
+            .order_by(newest.c.published_on.desc(), newest.c.listing_id.desc())
+            .limit(limit).offset(offset))
+    if district:
+        stmt = stmt.where(Enterprise.district == district)
     if industry:
         stmt = stmt.where(Enterprise.industry.startswith(industry, autoescape=True))
-    return _with_all_listings(db.session.execute(stmt).all(), today)
+    return _with_all_listings(db.session.execute(stmt).all(), day)
 
 
 def iter_listed(kind: str, today: dt.date | None = None, batch: int = 1000):
@@ -194,15 +278,15 @@ def iter_listed(kind: str, today: dt.date | None = None, batch: int = 1000):
 
 
 def _with_all_listings(rows, today: dt.date | None) -> list[ListedEnterprise]:
-    others = listings_for_many([row[1] for row in rows], today)
+    others = listings_for_many([row[0] for row in rows], today)
     return [ListedEnterprise(uscc=uscc, name=name, district=district, established_on=est,
                              industry=industry, address=address, listings=others[uscc])
-            for _listing, uscc, name, district, est, industry, address in rows]
+            for uscc, name, district, est, industry, address in rows]
 
 
 def count_by_kind(today: dt.date | None = None) -> dict[str, int]:
     """How many live listings of each kind: {"A": n, "D": m}."""
-    stmt = (select(Listing.kind, func.count(Listing.id)).where(_live(today))
+    stmt = (select(Listing.kind, func.count(Listing.id)).where(_live(_day(today)))
             .group_by(Listing.kind))
     counts = {kind.value: 0 for kind in ListingKind}
     counts.update({kind: n for kind, n in db.session.execute(stmt)})
@@ -210,12 +294,17 @@ def count_by_kind(today: dt.date | None = None) -> dict[str, int]:
 
 
 def recent_changes(limit: int = 10, change: str | None = None) -> list[NamedChange]:
-    """The latest publications and removals, newest first, with the enterprise's name."""
+    """The latest publications and removals that have happened, newest first, with the
+    enterprise's name."""
+    limit = _count(limit, "limit", 500)
+    if change is not None and change not in ("published", "removed"):
+        raise InvalidInput(f"change must be published or removed, got {change!r}")
     stmt = (select(ListingChange.uscc, Enterprise.name, Enterprise.district, ListingChange.kind,
                    ListingChange.change, ListingChange.at)
             .join(Enterprise, Enterprise.uscc == ListingChange.uscc)
+            .where(ListingChange.feed_at <= clock.now())
             .order_by(ListingChange.at.desc(), ListingChange.id.desc())
-            .limit(max(0, min(limit, 500))))
+            .limit(limit))
     if change is not None:
         stmt = stmt.where(ListingChange.change == change)
     return [NamedChange(*row) for row in db.session.execute(stmt)]
@@ -223,14 +312,8 @@ def recent_changes(limit: int = 10, change: str | None = None) -> list[NamedChan
 
 def change_page(since: dt.datetime | None = None, *, limit: int = 100,
                 offset: int = 0) -> list[PublicChange]:
-    """One page of the change feed after ``since`` (UTC), oldest first."""
-    stmt = select(ListingChange.uscc, ListingChange.kind, ListingChange.change,
-                  ListingChange.at)
-    if since is not None:
-        stmt = stmt.where(ListingChange.at > since)
-    stmt = (stmt.order_by(ListingChange.at, ListingChange.id)
-            .limit(max(0, min(limit, 5000))).offset(max(0, offset)))
-    return [PublicChange(*row) for row in db.session.execute(stmt)]
+    """One page of the change feed after ``since`` (see :func:`changes_since`)."""
+    return _feed(since, limit, _count(offset, "offset", 10**9), None)
 
 
 def certificate(token: str, today: dt.date | None = None) -> PublicCertificate | None:

@@ -3,15 +3,22 @@
 Files are read as a stream (ijson): one enterprise object at a time is built in memory, never the
 whole document. Validation reports every problem with its place, in the form the specification
 shows (``enterprises[3].records[2].result: 'failed' is not one of pass, fail``).
+
+Before the JSON parser sees a file, a byte-level pass (:func:`scan_shape`) refuses shapes no
+archive has and that would exhaust the machine: nesting deeper than a few levels (the parser
+would build every level), a text or value longer than any field needs (it would read the whole
+token, slowly), one enterprise bigger than any real one (it is built in memory whole).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate, count
 from typing import IO, Any
 
 import ijson
@@ -59,6 +66,250 @@ class Problems:
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+# -- the shape of the bytes --------------------------------------------------------------------
+
+#: An archive is 5 levels deep (file, enterprises, enterprise, records, record); a little more
+#: is allowed so that a misplaced list still gets its ordinary message from the validator.
+MAX_DEPTH = 8
+#: No field needs more than a few thousand characters (the longest, ``note``, 1000; escaped as
+#: \uXXXX, 6 bytes each); a text or any other value longer than this is refused unread.
+MAX_TOKEN_BYTES = 64 * 1024
+#: A number: a rate is a few digits. (The JSON parser crashes on integers of more than 4,300
+#: digits, Python's limit for converting text to int.)
+MAX_NUMBER_CHARS = 64
+#: One enterprise with its records; a real one takes a few kilobytes.
+MAX_ENTERPRISE_BYTES = 16 * 1024 * 1024
+_CHUNK_BYTES = 1 << 18
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+_BRACKET_STEPS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")  # +1 / -1, shifted by one
+_NUMBER_BYTES = frozenset(b"-+.0123456789eE")
+_LONG_NUMBER = re.compile(b"[-+.0-9eE]{%d}" % (MAX_NUMBER_CHARS + 1))
+_SUSPECT = "suspect"  # a long run of number characters, maybe inside a text: look closer
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """Where (a byte offset) and why a file was refused before parsing."""
+
+    offset: int
+    problem: str
+    levels: int | None = None  # how much of the place at the offset to name (None: all)
+
+
+def _too_long(what: str) -> str:
+    return (f"{what} longer than {MAX_TOKEN_BYTES:,} bytes; no field of an archive needs more "
+            "than a few thousand characters")
+
+
+def _too_deep() -> str:
+    return (f"nested more than {MAX_DEPTH} levels deep; an archive has 5 (the file, its "
+            "enterprises, an enterprise, its records, a record)")
+
+
+def _too_big() -> str:
+    return (f"one enterprise takes more than {MAX_ENTERPRISE_BYTES // 2**20} MiB of the file; "
+            "split its records over several files")
+
+
+@dataclass
+class _Shape:
+    """Where a byte-level pass stands between two chunks."""
+
+    in_text: bool = False
+    run: int = 0  # bytes of the current text (in_text) or of the gap since the last text
+    depth: int = 0
+    inside: int = 0  # bytes since the nesting was last at most 2 (the enterprises array)
+
+
+def scan_shape(f: IO[bytes]) -> Hazard | None:
+    """Read the whole file once in bounded memory; the first hazard found, or None.
+
+    Works on chunks with C-speed byte operations only (escaped quotes and backslashes masked,
+    split at quotes, brackets outside texts counted), so a large valid file costs little.
+    Offsets count from the start of the stream as given (past any byte-order mark).
+    """
+    shape, base, carry = _Shape(), 0, b""
+    while chunk := f.read(_CHUNK_BYTES):
+        data = carry + chunk
+        start = base - len(carry)
+        trailing = len(data) - len(data.rstrip(b"\\"))
+        carry = b"\\" if trailing % 2 else b""
+        if carry:
+            data = data[:-1]
+        before = _Shape(**shape.__dict__)
+        problem = _scan_chunk(shape, data)
+        if problem is not None:
+            located = _locate(before, data, start)
+            if located is not None:
+                return located
+            if problem is not _SUSPECT:  # one enterprise too big: name the enterprise
+                return Hazard(start + len(data), problem, levels=2)
+        base += len(chunk)
+    return None
+
+
+def _scan_chunk(shape: _Shape, data: bytes) -> str | None:
+    """Advance ``shape`` over one chunk; the problem found in it, if any (its message is
+    refined by :func:`_locate`)."""
+    if b"\\" in data:  # mask escapes, keeping their length: only real quotes stay quotes
+        data = data.replace(b"\\\\", b"__").replace(b'\\"', b"__")
+    size = len(data)
+    first, last = data.find(b'"'), data.rfind(b'"')
+    # Runs without a quote: a text, or what lies between two texts. Any run longer than the
+    # limit covers a whole aligned block of half the limit without a quote.
+    if first == -1:
+        if shape.run + size > MAX_TOKEN_BYTES:
+            return _too_long("a value")
+    elif shape.run + first > MAX_TOKEN_BYTES or size - last - 1 > MAX_TOKEN_BYTES:
+        return _too_long("a value")
+    half = MAX_TOKEN_BYTES // 2
+    for block in range(0, size - half + 1, half):
+        if data.find(b'"', block, block + half) == -1:
+            left = data.rfind(b'"', 0, block)
+            right = data.find(b'"', block + half)
+            run = (size if right == -1 else right) - left - 1 + (shape.run if left == -1 else 0)
+            if run > MAX_TOKEN_BYTES:
+                return _too_long("a value")
+    if first == -1:
+        shape.run += size
+        if shape.in_text:
+            return _grow(shape, b"", size) or _number_suspect(data)
+        return _grow(shape, data.translate(None, _NOT_BRACKETS), size) or _number_suspect(data)
+    # From ``start`` on, the chunk is outside any text; ``body`` ends outside one too.
+    start = first + 1 if shape.in_text else 0
+    ends_in_text = data.count(b'"', start) % 2 == 1
+    body = data[start:last] if ends_in_text else data[start:]
+    shape.in_text, shape.run = ends_in_text, size - last - 1
+    structure = body.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in structure:  # some text holds a bracket: take the texts out one by one
+        structure = b"".join(body.split(b'"')[0::2]).translate(None, _NOT_BRACKETS)
+    return _grow(shape, structure, size) or _number_suspect(data)
+
+
+def _profile(brackets: bytes) -> list[int]:
+    """The change of depth after each bracket: running sum of the steps less their count."""
+    return list(map(operator.sub, accumulate(brackets.translate(_BRACKET_STEPS)), count(1)))
+
+
+def _grow(shape: _Shape, brackets: bytes, size: int) -> str | None:
+    """Follow the nesting over a chunk's brackets (outside texts), in order."""
+    lowest = shape.depth
+    if brackets:
+        # Empty pairs (records, empty lists) removed first, for speed: they hide at most two
+        # levels (``[{}]``), and the exact profile is taken when those two levels could matter.
+        fewer = brackets.replace(b"{}", b"").replace(b"[]", b"")
+        profile = _profile(fewer) if fewer else [0]
+        if shape.depth + max(profile) + 2 > MAX_DEPTH:
+            profile = _profile(brackets)
+            if shape.depth + max(profile) > MAX_DEPTH:
+                return _too_deep()
+        lowest = min(lowest, shape.depth + min(profile))
+        shape.depth += profile[-1]
+    if lowest <= 2:  # out of any enterprise at some point of this chunk
+        shape.inside = 0 if shape.depth <= 2 else size
+    else:
+        shape.inside += size
+    if shape.inside > MAX_ENTERPRISE_BYTES:
+        return _too_big()
+    return None
+
+
+def _number_suspect(data: bytes) -> str | None:
+    # a number split by the chunk's edge escapes this, but only if it is at most twice as long
+    return _SUSPECT if _LONG_NUMBER.search(data) else None
+
+
+def _locate(shape: _Shape, data: bytes, start: int) -> Hazard | None:
+    """The first too deep or too long value in a chunk, exactly (slow: a refused or suspect
+    chunk only). The offset is where the value begins, so that naming its place never means
+    parsing it."""
+    in_text, run, depth = shape.in_text, shape.run, shape.depth
+    run_start = start - run
+    escaped, digits, digits_start = False, 0, 0
+    for i, byte in enumerate(data):
+        if in_text:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_text, run, run_start = False, 0, start + i + 1
+                continue
+            run += 1
+            if run > MAX_TOKEN_BYTES:
+                return Hazard(max(0, run_start - 1), _too_long("a text"))
+            continue
+        if byte == 0x22:
+            in_text, run, run_start, digits = True, 0, start + i + 1, 0
+            continue
+        run += 1
+        if byte in _NUMBER_BYTES:
+            if not digits:
+                digits_start = start + i
+            digits += 1
+            if digits > MAX_NUMBER_CHARS:
+                return Hazard(digits_start, f"a number longer than {MAX_NUMBER_CHARS} "
+                                            "characters; no field of an archive needs one")
+            continue
+        digits = 0
+        if byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > MAX_DEPTH:
+                return Hazard(start + i, _too_deep())
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+        if run > MAX_TOKEN_BYTES:
+            return Hazard(max(0, run_start), _too_long("a value"))
+    return None
+
+
+class _Prefix:
+    """The first ``limit`` bytes of a file, as a file."""
+
+    def __init__(self, f: IO[bytes], limit: int) -> None:
+        self.f, self.left = f, limit
+
+    def read(self, size: int = -1) -> bytes:
+        size = self.left if size < 0 else min(size, self.left)
+        data = self.f.read(size) if size > 0 else b""
+        self.left -= len(data)
+        return data
+
+
+def place_at(path: str, offset: int, levels: int | None = None) -> str:
+    """The place (``enterprises[3].name``) of the value being read at a byte offset (past any
+    byte-order mark). Parses only what comes before it."""
+    frames: list[list] = []  # [kind, key or index]
+    with open_archive(path) as f:
+        try:
+            for event, value in ijson.basic_parse(_Prefix(f, offset)):
+                if event in ("start_map", "start_array"):
+                    _next_item(frames)
+                    frames.append(["map" if event == "start_map" else "array", None])
+                elif event in ("end_map", "end_array"):
+                    frames.pop()
+                elif event == "map_key":
+                    frames[-1][1] = value
+                else:
+                    _next_item(frames)
+        except (ijson.JSONError, UnicodeDecodeError):
+            pass
+    place = ""
+    for kind, key in frames[:levels]:
+        if kind == "map" and key is not None:
+            place += f".{key}" if place else key
+        elif kind == "array" and key is not None:
+            place += f"[{key}]"
+    return place
+
+
+def _next_item(frames: list[list]) -> None:
+    if frames and frames[-1][0] == "array":
+        frames[-1][1] = -1 if frames[-1][1] is None else frames[-1][1]
+        frames[-1][1] += 1
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -311,22 +562,40 @@ class Survey:
     enterprises: int = 0
     records: int = 0
     problems: Problems = field(default_factory=Problems)
+    #: Each USCC of the file and the index of the enterprise that has it.
+    usccs: dict[str, int] = field(default_factory=dict)
 
 
-def validate_file(path: str, today: dt.date) -> Survey:
-    """Read the whole file once and collect every problem; nothing is written."""
+def validate_file(path: str, today: dt.date, *,
+                  districts: Collection[str] | None = None) -> Survey:
+    """Read the whole file and collect every problem; nothing is written.
+
+    A file of a shape no archive has (see :func:`scan_shape`) is refused with that one
+    problem, before it is parsed. ``districts``, when given, are the only ones the person
+    loading the file may record for: an enterprise of another is a problem at its district.
+    """
     survey = Survey()
+    with open_archive(path) as f:
+        hazard = scan_shape(f)
+    if hazard is not None:
+        survey.problems.add(place_at(path, hazard.offset, hazard.levels), hazard.problem)
+        return survey
     try:
         check_top_level(path)
     except ArchiveError as exc:
         survey.problems.add("", str(exc))
         return survey
-    seen_uscc: dict[str, int] = {}
+    seen_uscc = survey.usccs
     try:
         for i, obj in enumerate(iter_enterprises(path)):
             place = f"enterprises[{i}]"
             survey.enterprises += 1
             validate_enterprise(obj, place, today, survey.problems)
+            if districts is not None and isinstance(obj, dict):
+                district = obj.get("district")
+                if district in DISTRICTS and district not in districts:
+                    survey.problems.add(f"{place}.district",
+                                        f"{district} is outside your jurisdiction")
             if isinstance(obj, dict):
                 records = obj.get("records")
                 if isinstance(records, list):

@@ -3,6 +3,12 @@
 A refused file writes nothing. An accepted file is written inside the caller's transaction
 (the CLI commits once at the end), so a failure half way leaves the database as it was.
 Loading the same file twice changes nothing: unchanged rows are not touched.
+
+``actor`` is the user loading the file (the staff backend's upload), or ``None`` for the CLI
+operator and the system. A user must be a recorder or city_admin (``NotPermitted``), and every
+enterprise of the file must be one they may record for: in the file and, for one already
+registered, in the database too, within their jurisdiction. Enterprises outside it are
+validation problems with their place, so the whole file is refused.
 """
 
 from __future__ import annotations
@@ -18,20 +24,23 @@ from flask import current_app
 from sqlalchemy import insert, select
 
 from credit.extensions import db
-from credit.models import Enterprise, GradeTrigger, Record
+from credit.models import Enterprise, GradeTrigger, Record, User
 from credit.names import pinyin_columns
+from credit.permissions import is_recorder
 from credit.services import audit
 from credit.services.bulk import insert_rows, update_rows
 from credit.services.exchange import (
     ENTERPRISE_COLUMNS,
     RECORD_COLUMNS,
     Problems,
+    Survey,
     enterprise_values,
     iter_enterprises,
     record_values,
     validate_file,
 )
 from credit.services.grading import regrade
+from credit.workflows.errors import NotPermitted
 
 
 class InvalidArchive(Exception):
@@ -60,19 +69,51 @@ class ImportResult:
                     or self.records_added or self.records_changed)
 
 
+def _ensure_importer(actor: User | None) -> None:
+    if actor is not None and not is_recorder(actor):
+        raise NotPermitted("you may not load archive files")
+
+
+def _jurisdiction(actor: User | None) -> str | None:
+    """The one district an actor may record for, or None (no actor, or the whole city)."""
+    return None if actor is None else actor.jurisdiction
+
+
+def check_registered_districts(survey: Survey, actor: User | None) -> None:
+    """Add a problem for each enterprise of the file already registered outside the actor's
+    jurisdiction (one query per batch of USCCs)."""
+    jurisdiction = _jurisdiction(actor)
+    if jurisdiction is None or not survey.usccs:
+        return
+    size = current_app.config["BATCH_SIZE"]
+    outside = []
+    for chunk in _chunks(survey.usccs, size):
+        outside += db.session.execute(
+            select(Enterprise.uscc, Enterprise.district)
+            .where(Enterprise.uscc.in_(chunk), Enterprise.district != jurisdiction)).all()
+    for uscc, district in sorted(outside, key=lambda row: survey.usccs[row[0]]):
+        survey.problems.add(f"enterprises[{survey.usccs[uscc]}].uscc",
+                            f"{uscc} is registered in {district}, outside your jurisdiction")
+
+
 def import_archive(
     path: str,
     *,
     today: dt.date,
     source: str,
-    actor_id: int | None = None,
+    actor: User | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Validate the whole file, then write it; raise :class:`InvalidArchive` if refused."""
-    survey = validate_file(path, today)
+    _ensure_importer(actor)
+    jurisdiction = _jurisdiction(actor)
+    survey = validate_file(path, today,
+                           districts=None if jurisdiction is None else (jurisdiction,))
+    if not survey.problems:
+        check_registered_districts(survey, actor)
     if survey.problems:
         raise InvalidArchive(survey.problems)
-    return load_archive(path, today=today, source=source, actor_id=actor_id, progress=progress)
+    return load_archive(path, today=today, source=source, actor=actor, progress=progress)
 
 
 def load_archive(
@@ -80,12 +121,13 @@ def load_archive(
     *,
     today: dt.date,
     source: str,
-    actor_id: int | None = None,
+    actor: User | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Write a file that :func:`validate_file` accepted, and log the load."""
+    actor_id = actor.id if actor is not None else None
     result = write_enterprises(
-        iter_enterprises(path), today=today, source=source, actor_id=actor_id, progress=progress
+        iter_enterprises(path), today=today, source=source, actor=actor, progress=progress
     )
     if result.changed:
         audit.record("archive.import", "archive", None, actor_id=actor_id, after={
@@ -110,26 +152,35 @@ def write_enterprises(
     *,
     today: dt.date,
     source: str,
-    actor_id: int | None = None,
+    actor: User | None = None,
     progress: Callable[[int], None] | None = None,
     cause: GradeTrigger = GradeTrigger.IMPORT,
 ) -> ImportResult:
-    """Upsert valid enterprise objects and their records, then regrade them. Flushes only."""
+    """Upsert valid enterprise objects and their records, then regrade them. Flushes only.
+
+    With an ``actor``, an enterprise outside their jurisdiction raises ``NotPermitted`` (the
+    caller rolls back); :func:`import_archive` reports those as problems before writing.
+    """
+    _ensure_importer(actor)
+    actor_id = actor.id if actor is not None else None
+    jurisdiction = _jurisdiction(actor)
     result = ImportResult()
     size = current_app.config["BATCH_SIZE"]
     for chunk in _chunks(objects, size):
-        _write_batch(chunk, result, source, actor_id)
+        _write_batch(chunk, result, source, actor_id, jurisdiction)
         result.grades_changed += regrade(
             [obj["_id"] for obj in chunk], as_of=today, cause=cause, actor_id=actor_id
         ).changed
         db.session.expunge_all()
+        if actor is not None:  # the caller's user (e.g. the signed-in one) stays usable
+            db.session.add(actor)
         if progress:
             progress(len(chunk))
     return result
 
 
 def _write_batch(chunk: list[dict], result: ImportResult, source: str,
-                 actor_id: int | None) -> None:
+                 actor_id: int | None, jurisdiction: str | None) -> None:
     values = [enterprise_values(obj) for obj in chunk]
     existing = {
         row.uscc: row
@@ -138,7 +189,16 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
             .where(Enterprise.uscc.in_([v["uscc"] for v in values]))
         )
     }
-    new = [{**v, **pinyin_columns(v["name"])} for v in values if v["uscc"] not in existing]
+    if jurisdiction is not None:
+        for v in values:
+            old = existing.get(v["uscc"])
+            for district in (v["district"], old.district if old is not None else None):
+                if district is not None and district != jurisdiction:
+                    raise NotPermitted(f"enterprise {v['uscc']} is in {district}, outside "
+                                       "your jurisdiction; nothing may be written")
+    provenance = {} if actor_id is None else {"recorded_by_id": actor_id}
+    new = [{**v, **pinyin_columns(v["name"]), **provenance}
+           for v in values if v["uscc"] not in existing]
     ids = {row.uscc: row.id for row in existing.values()}
     if new:
         returned = db.session.execute(
@@ -184,8 +244,8 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
                 inserts.append({**rv, "enterprise_id": eid, "source": source,
                                 "recorded_by_id": actor_id})
             elif any(getattr(old, c) != rv[c] for c in RECORD_COLUMNS):
-                updates.append({**rv, "id": old.id, "source": source,
-                                "recorded_by_id": actor_id})
+                # recorded_by_id stays who entered it; the correction is in the audit log
+                updates.append({**rv, "id": old.id, "source": source})
                 audit.record("record.update", "record", old.id, actor_id=actor_id,
                              before={c: getattr(old, c) for c in RECORD_COLUMNS}, after=rv)
     insert_rows(Record.__table__, inserts)

@@ -690,18 +690,11 @@ def record_result(actor: Actor, item: PlanItem, result: Result) -> Record:
 
 
 def _add_record(actor: Actor, enterprise: Enterprise, data: dict, *, source: str) -> Record:
-    """The archive service's add_record, which checks the actor itself, then the provenance.
+    """The archive service adds the record (checking ``can_record`` itself, validating,
+    auditing, regrading); the record then names the plan as its provenance."""
+    from credit.services.archive import add_record
 
-    The archive service is moving to ``add_record(actor, enterprise, data)``; until that is on
-    main both forms are accepted here (drop the old one then)."""
-    import inspect
-
-    from credit.services import archive
-
-    if "actor" in inspect.signature(archive.add_record).parameters:
-        record = archive.add_record(actor, enterprise, data)
-    else:
-        record = archive.add_record(enterprise, data, actor_id=actor.id)
+    record = add_record(actor, enterprise, data)
     record.source = source
     db.session.flush()
     return record

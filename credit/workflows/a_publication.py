@@ -44,6 +44,7 @@ from credit.workflows.errors import (
     ensure,
     ensure_state,
     flush,
+    required_text,
 )
 
 #: Products under supervised inspection (监督检验) show in the archive as supervised_test records.
@@ -124,10 +125,9 @@ def give_inspection_opinion(actor: User, app: APublicationApplication, opinion: 
     ensure(can_give_inspection_opinion(actor, app), "give an inspection opinion", app)
     ensure_state(app, APubState.INSPECTION_PENDING, doing="record an inspection opinion")
     check_version(app, version)
-    if not opinion or not opinion.strip():
-        raise InvalidInput("the inspection opinion is empty")
+    opinion = required_text(opinion, "the opinion", "the inspection opinion is empty")
     before = _state(app)
-    app.inspection_opinion = opinion.strip()
+    app.inspection_opinion = opinion
     app.inspector_id, app.inspected_at = actor.id, clock.now()
     app.state = APubState.EVALUATING.value
     flush(app)
@@ -140,11 +140,12 @@ def evaluate_application(actor: User, app: APublicationApplication, *, approve: 
     ensure(can_evaluate(actor, app), "evaluate", app)
     ensure_state(app, APubState.EVALUATING, doing="evaluate")
     check_version(app, version)
-    if not reasons or not reasons.strip():
-        raise InvalidInput("an evaluation needs its reasons")
+    if not isinstance(approve, bool):
+        raise InvalidInput("approve must be true or false")
+    reasons = required_text(reasons, "the reasons", "an evaluation needs its reasons")
     before = _state(app)
-    app.approved = bool(approve)
-    app.evaluation_reasons = reasons.strip()
+    app.approved = approve
+    app.evaluation_reasons = reasons
     app.evaluator_id, app.evaluated_at = actor.id, clock.now()
     app.state = (APubState.APPROVED if approve else APubState.REJECTED).value
     flush(app)

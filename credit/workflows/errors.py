@@ -38,6 +38,23 @@ class ConcurrentChange(WorkflowError):
     """Someone else changed the object since it was loaded; reload and try again."""
 
 
+def optional_text(value: Any, what: str) -> str | None:
+    """A free text given by a person: stripped, ``None`` when absent or blank."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{what} must be text")
+    return value.strip() or None
+
+
+def required_text(value: Any, what: str, missing: str) -> str:
+    """A free text that must be given; ``missing`` says why when it is not."""
+    text = optional_text(value, what)
+    if text is None:
+        raise InvalidInput(missing)
+    return text
+
+
 def ensure_state(obj: Any, *allowed: str, doing: str) -> None:
     """Raise InvalidTransition unless ``obj.state`` is one of ``allowed``."""
     if obj.state not in allowed:

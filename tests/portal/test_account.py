@@ -162,3 +162,17 @@ def test_repair_opens_a_year_after_listing(client, db, world):
     repair = db.session.scalar(select(RepairApplication))
     assert repair.state == "applied" and repair.listing_id == listing.id
     assert "已申请，等待受理" in html(client.get("/account"))
+
+
+def test_a_repair_that_ended_with_its_listing_says_why(client, db, world):
+    from credit.workflows.d_listing import remove_listing
+    from credit.workflows.repair import apply_for_repair
+
+    listing = publish_d(db, world)
+    world.pin("2027-10-15")
+    apply_for_repair(world.u["ent_d"], listing, "已整改")
+    remove_listing(world.u["admin"], listing, note="经复查撤销列入")
+    db.session.commit()
+    login(client, "ent_d")
+    page = html(client.get("/account"))
+    assert "名单已移出，申请随之终止（经发布机关决定移出，2027-10-15）" in page

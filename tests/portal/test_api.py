@@ -187,3 +187,30 @@ def test_search_page_rate_limit_answers_a_429_page(app, client, db, monkeypatch)
     response = client.get("/search")
     assert response.status_code == 429
     assert "请求过于频繁" in response.get_data(as_text=True)
+
+
+def test_an_enterprise_with_two_d_listings_is_listed_once_and_has_two_csv_rows(client, db,
+                                                                              world):
+    from sqlalchemy import select
+
+    from credit.models import DCase
+    from credit.services.archive import add_record
+    from credit.workflows.d_listing import answer_notice, confirm_case, decide_case, send_notice
+
+    publish_d(db, world)
+    world.pin("2027-01-20")
+    add_record(world.u["recorder"], world.e["d"], {"type": "accident", "ref": "A-1",
+                                                    "date": "2027-01-10", "severity": "major"})
+    case = db.session.scalars(select(DCase).where(DCase.enterprise_id == world.e["d"].id)
+                              .order_by(DCase.id.desc())).first()
+    confirm_case(world.u["reviewer_city"], case)
+    send_notice(world.u["admin"], case)
+    answer_notice(world.u["ent_d"], case, "申辩")
+    decide_case(world.u["admin"], case, publish=True, reasons=["D9"])
+    db.session.commit()
+    items = client.get("/api/v1/listings?kind=D").get_json()["items"]
+    assert [(i["uscc"], len(i["listings"])) for i in items] == [(world.e["d"].uscc, 2)]
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/api/v1/listings.csv?kind=D").data.decode("utf-8-sig"))))
+    assert sorted((r["uscc"], r["published_on"]) for r in rows) == [
+        (world.e["d"].uscc, "2026-10-15"), (world.e["d"].uscc, "2027-01-20")]

@@ -7,6 +7,8 @@ import datetime as dt
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from credit.services.exchange import Problems, validate_enterprise, validate_file
 
@@ -277,3 +279,132 @@ def test_a_byte_order_mark_is_accepted(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(doc, ensure_ascii=False).encode())
     survey = validate_file(str(path), TODAY)
     assert (survey.enterprises, survey.problems.items) == (1, [])
+
+
+# -- hostile files: refused before parsing, in bounded time and memory ------------------------
+
+
+def _refusal(path):
+    """Validate under tracemalloc: (problems, peak bytes, seconds)."""
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        survey = validate_file(str(path), TODAY)
+        return survey.problems.items, tracemalloc.get_traced_memory()[1], \
+            time.monotonic() - started
+    finally:
+        tracemalloc.stop()
+
+
+def test_deeply_nested_brackets_are_refused_at_once(tmp_path):
+    path = tmp_path / "deep.json"
+    depth = 100_000  # 200 KB; the parser alone would take over 20 GB
+    path.write_text('{"format": "jms-quality-archive/1", "enterprises": '
+                    + "[" * depth + "]" * depth + "}")
+    problems, peak, seconds = _refusal(path)
+    assert problems == [
+        "enterprises[0][0][0][0][0][0]: nested more than 8 levels deep; an archive has 5 "
+        "(the file, its enterprises, an enterprise, its records, a record)"]
+    assert peak < 32 * 2**20, peak
+    assert seconds < 10
+
+
+@pytest.mark.parametrize("text", ["厂", "\\\\", '\\"'], ids=["chinese", "backslashes", "quotes"])
+def test_a_huge_text_is_refused_unread(tmp_path, text):
+    path = tmp_path / "long.json"
+    name = text * (17_000_000 // len(text))  # 17 million characters (or escapes)
+    path.write_text('{"format": "jms-quality-archive/1", "enterprises": [{"uscc": '
+                    '"912308041043321813", "name": "' + name + '", "district": "前进区"}]}',
+                    encoding="utf-8")
+    problems, peak, seconds = _refusal(path)
+    assert problems == ["enterprises[0].name: a text longer than 65,536 bytes; no field of an "
+                        "archive needs more than a few thousand characters"]
+    assert peak < 32 * 2**20, peak
+    assert seconds < 10
+
+
+@pytest.mark.parametrize("digits", [5_000, 200_000])
+def test_a_huge_number_is_refused_unread(tmp_path, digits):
+    """The JSON parser crashes the process on an integer of more than 4,300 digits."""
+    path = tmp_path / "number.json"
+    path.write_text('{"format": "jms-quality-archive/1", "enterprises": [{"records": [{"rate": '
+                    + "9" * digits + "}]}]}")
+    problems, _peak, _seconds = _refusal(path)
+    assert problems == ["enterprises[0].records[0].rate: a number longer than 64 characters; "
+                        "no field of an archive needs one"]
+
+
+def test_number_characters_in_a_text_are_text(tmp_path):
+    doc = {"format": "jms-quality-archive/1",
+           "enterprises": [enterprise(records=[record(note="1" * 900, ref="9e" * 50)])]}
+    path = tmp_path / "digits.json"
+    path.write_text(json.dumps(doc))
+    assert validate_file(str(path), TODAY).problems.items == []
+
+
+def test_one_enterprise_bigger_than_any_real_one_is_refused(tmp_path, monkeypatch):
+    from credit.services import exchange
+
+    monkeypatch.setattr(exchange, "MAX_ENTERPRISE_BYTES", 2**20)
+    records = [record("inspection", ref=f"R-{i}", result="pass") for i in range(20_000)]
+    doc = {"format": "jms-quality-archive/1",
+           "enterprises": [enterprise(), enterprise(uscc="91230800000000019K", records=records)]}
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(doc))
+    problems, _peak, _seconds = _refusal(path)
+    assert problems == ["enterprises[1]: one enterprise takes more than 1 MiB of the file; split "
+                        "its records over several files"]
+
+
+def test_texts_that_look_like_structure_are_texts(tmp_path, monkeypatch):
+    """Brackets, quotes and backslashes inside texts, cut anywhere by the chunks."""
+    from credit.services import exchange
+
+    tricky = '[[[[{{{{ \\" ]]]] \\\\" [[[[[[[[[[ \\\\\\" {{{{{{{{{{'
+    doc = {"format": "jms-quality-archive/1", "enterprises": [
+        enterprise(name=tricky[:200], address=tricky * 10,
+                   records=[record(note=tricky * 20)])]}
+    path = tmp_path / "tricky.json"
+    path.write_text(json.dumps(doc, ensure_ascii=True))
+    for size in (1, 2, 3, 7, 64, 4096):
+        monkeypatch.setattr(exchange, "_CHUNK_BYTES", size)
+        survey = validate_file(str(path), TODAY)
+        assert survey.problems.items == [], size
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
+                     st.text(alphabet='[]{}"\\ab厂,:', max_size=12))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text(alphabet='[]{}"\\k', max_size=4),
+                                                 inner, max_size=3)), max_leaves=40)
+
+
+def _depth(value) -> int:
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    return 0
+
+
+@given(_VALUES, st.sampled_from([1, 2, 5, 13, 1 << 18]), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_the_byte_scan_measures_nesting_exactly(value, chunk, ascii_only):
+    """Whatever the texts hold and wherever the chunks fall, the scan refuses exactly the
+    documents nested more than MAX_DEPTH deep."""
+    import io
+
+    from credit.services import exchange
+
+    document = {"format": "x", "enterprises": [value]}
+    raw = json.dumps(document, ensure_ascii=ascii_only).encode()
+    saved = exchange._CHUNK_BYTES
+    exchange._CHUNK_BYTES = chunk
+    try:
+        hazard = exchange.scan_shape(io.BytesIO(raw))
+    finally:
+        exchange._CHUNK_BYTES = saved
+    assert (hazard is not None) == (_depth(document) > exchange.MAX_DEPTH), hazard

@@ -145,3 +145,110 @@ def test_large_batches_cross_batch_boundaries(app, db, today, write_json):
     assert count(db, Enterprise) == 30
     assert count(db, Grade) == 30
     assert count(db, Record) == sum(len(d["records"]) for d in docs)
+
+
+# -- loading as a user: every enterprise must be one they may record for ----------------------
+
+
+@pytest.fixture
+def staff(db):
+    from werkzeug.security import generate_password_hash
+
+    from credit.services.accounts import create_user
+
+    def make(name, role, jurisdiction=None, uscc=None):
+        user = create_user(name, "password-123", role=role, jurisdiction=jurisdiction,
+                           uscc=uscc)
+        user.password_hash = generate_password_hash("x", "pbkdf2:sha256:1")
+        return user
+
+    return make
+
+
+def test_a_user_may_load_only_enterprises_of_their_jurisdiction(db, today, write_json,
+                                                               sample_archive, staff):
+    from credit.models import Role
+
+    day = today()
+    recorder = staff("recorder_h", Role.RECORDER, "桦南县")
+    doc = copy.deepcopy(sample_archive)
+    districts = [e["district"] for e in doc["enterprises"]]
+    with pytest.raises(InvalidArchive) as refused:
+        import_archive(str(write_json(doc)), today=day, source="upload", actor=recorder)
+    assert refused.value.problems.items == [
+        f"enterprises[{i}].district: {d} is outside your jurisdiction"
+        for i, d in enumerate(districts) if d != "桦南县"
+    ]
+    db.session.rollback()
+    assert count(db, Enterprise) == 0 and count(db, AuditEntry) == 0
+    mine = {"format": doc["format"],
+            "enterprises": [e for e in doc["enterprises"] if e["district"] == "桦南县"]}
+    recorder = db.session.merge(recorder)
+    result = import_archive(str(write_json(mine)), today=day, source="upload", actor=recorder)
+    db.session.commit()
+    assert result.enterprises_added == len(mine["enterprises"]) > 0
+    assert set(db.session.scalars(select(Enterprise.recorded_by_id))) == {recorder.id}
+    assert set(db.session.scalars(select(Record.recorded_by_id))) == {recorder.id}
+
+
+def test_an_enterprise_registered_elsewhere_cannot_be_moved_in(db, today, write_json,
+                                                              sample_archive, staff):
+    from credit.models import Role
+
+    day = today()
+    load(db, write_json(sample_archive), day)
+    recorder = staff("recorder_x", Role.RECORDER, "向阳区")
+    db.session.commit()
+    other = next(i for i, e in enumerate(sample_archive["enterprises"])
+                 if e["district"] != "向阳区")
+    moved = dict(sample_archive["enterprises"][other], district="向阳区")
+    doc = {"format": "jms-quality-archive/1", "enterprises": [moved]}
+    with pytest.raises(InvalidArchive) as refused:
+        import_archive(str(write_json(doc)), today=day, source="upload", actor=recorder)
+    district = sample_archive["enterprises"][other]["district"]
+    assert refused.value.problems.items == [
+        f"enterprises[0].uscc: {moved['uscc']} is registered in {district}, outside your "
+        "jurisdiction"]
+
+
+@pytest.mark.parametrize("role", ["reviewer", "publisher", "auditor", "enterprise"])
+def test_only_recorders_load_files(db, today, write_json, sample_archive, staff, role):
+    from credit.models import Role
+    from credit.workflows.errors import NotPermitted
+
+    day = today()
+    load(db, write_json(sample_archive), day)
+    uscc = sample_archive["enterprises"][0]["uscc"]
+    user = staff("someone", Role(role), uscc=uscc if role == "enterprise" else None)
+    with pytest.raises(NotPermitted):
+        import_archive(str(write_json(sample_archive)), today=day, source="upload", actor=user)
+
+
+def test_write_enterprises_checks_the_actor_itself(db, today, sample_archive, staff):
+    from credit.models import Role
+    from credit.services.importer import write_enterprises
+    from credit.workflows.errors import NotPermitted
+
+    day = today()
+    recorder = staff("recorder_h", Role.RECORDER, "桦南县")
+    with pytest.raises(NotPermitted, match="outside your jurisdiction"):
+        write_enterprises(copy.deepcopy(sample_archive["enterprises"]), today=day,
+                          source="script", actor=recorder)
+
+
+def test_a_correction_by_import_keeps_who_entered_the_record(db, today, write_json,
+                                                            sample_archive, staff):
+    from credit.models import Role
+
+    day = today()
+    admin = staff("admin", Role.CITY_ADMIN)
+    import_archive(str(write_json(sample_archive)), today=day, source="upload", actor=admin)
+    db.session.commit()
+    admin_id = admin.id
+    doc = {"format": "jms-quality-archive/1",
+           "enterprises": [copy.deepcopy(sample_archive["enterprises"][1])]}
+    doc["enterprises"][0]["records"][0]["result"] = "pass"
+    assert load(db, write_json(doc), day).records_changed == 1  # the CLI: no user
+    firm = db.session.scalar(select(Enterprise).where(Enterprise.uscc == doc["enterprises"][0]
+                                                      ["uscc"]))
+    assert [(r.result, r.recorded_by_id) for r in firm.records] == [("pass", admin_id)]

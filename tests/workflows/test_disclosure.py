@@ -76,7 +76,7 @@ def test_removed_listing_leaves_at_once_and_the_feed_announces_it(db, world):
     app = publish_a(world)
     db.session.commit()
     assert [c.change for c in disclosure.changes_since(before)] == ["published"]
-    mark = disclosure.changes_since(before)[-1].at
+    mark = disclosure.changes_since(before)[-1].feed_at
     withdraw_consent(world.u["ent_a"], app)
     # Same transaction, not yet committed: already gone from the read model.
     assert disclosure.listing_for(world.e["a"].uscc) == ()

@@ -145,7 +145,7 @@ def test_recovery_withdraws_a_pending_flag_and_asks_to_reinstate(db, world):
     drop_grade(db, world.e["a"], world.day)
     decide_honour(world.u["publisher"], suspended, "suspend", note="C")
     record = db.session.scalar(select(Record).where(Record.enterprise_id == world.e["a"].id))
-    remove_record(record)  # entered in error: the grade is A again
+    remove_record(world.u["recorder"], record, reason="录入错误")  # the grade is A again
     db.session.refresh(kept)
     db.session.refresh(suspended)
     assert kept.flag is None and history(kept)[-1] == "unflag"

@@ -151,3 +151,49 @@ def test_deadlines_count_working_days_over_spring_festival(db, world):
     assert (listing.removed_on, listing.removal_reason) == (dt.date(2026, 3, 17), "repaired")
     assert disclosure.listing_for(world.e["d"].uscc) == ()
     assert deadline_of(repair) is None
+
+
+# -- a repair application ends with its listing ------------------------------------------------
+
+
+@pytest.mark.parametrize("start", [S.APPLIED, S.ACCEPTED])
+def test_an_open_application_ends_when_its_listing_expires(db, world, start):
+    from credit.models import AuditEntry
+
+    repair = bring(db, world, start)
+    listing = repair.listing
+    db.session.commit()
+    late = listing.expires_on + dt.timedelta(days=1)
+    result = tick(late)
+    assert (result.expired_d, result.overdue_flagged) == (1, 0)
+    assert (repair.state, repair.ended_on, repair.ended_reason) == (
+        S.ENDED, listing.expires_on, "expired")
+    assert deadline_of(repair) is None and not is_overdue(repair, late)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "repair.end"))
+    assert (entry.object_id, entry.after["reason"]) == (str(repair.id), "expired")
+    world.pin(late)
+    with pytest.raises(InvalidTransition):
+        (accept_repair if start is S.APPLIED else approve_repair)(world.u["publisher"], repair)
+
+
+def test_an_open_application_ends_when_the_publisher_removes_its_listing(db, world):
+    from credit.workflows.d_listing import remove_listing
+
+    repair = bring(db, world, S.ACCEPTED)
+    remove_listing(world.u["publisher"], repair.listing, note="经复查撤销列入")
+    assert (repair.state, repair.ended_on, repair.ended_reason) == (
+        S.ENDED, dt.date(2027, 10, 15), "publisher_decision")
+    db.session.commit()
+    assert db.session.get(RepairApplication, repair.id).state == S.ENDED
+
+
+def test_a_listing_expired_before_tick_ran_cannot_be_repaired(db, world):
+    repair = bring(db, world, S.ACCEPTED)
+    listing = repair.listing
+    db.session.commit()
+    world.pin(listing.expires_on)  # expired today; tick has not run yet
+    with pytest.raises(InvalidTransition, match="expired on 2029-10-15"):
+        approve_repair(world.u["publisher"], repair)
+    assert (repair.state, listing.removed_on) == (S.ACCEPTED, None)
+    with pytest.raises(InvalidTransition, match="expired"):
+        apply_for_repair(world.u["ent_d"], listing, "再次申请")

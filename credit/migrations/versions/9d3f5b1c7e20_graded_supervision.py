@@ -2,7 +2,7 @@
 settings
 
 Revision ID: 9d3f5b1c7e20
-Revises: b7d3c1f0a942
+Revises: b7d41e0c9a52
 Create Date: 2026-11-26
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9d3f5b1c7e20'
-down_revision = 'b7d3c1f0a942'
+down_revision = 'b7d41e0c9a52'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,243 @@
+"""Benchmark: the public site over HTTP, against gunicorn on 127.0.0.1.
+
+Serves the app with gunicorn on a database holding the demo archive and the demo's listings,
+then loads it with concurrent clients, one kind of request at a time, and prints the median and
+95th-percentile latency and the throughput of each kind, side by side with a bare endpoint of
+the same app that renders a constant template (``/_bare``): the cost of the framework alone.
+
+    .venv/bin/pip install -e '.[deploy]'       # gunicorn
+    .venv/bin/python bench/portal_http.py --enterprises 1000000
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench \\
+        .venv/bin/python bench/portal_http.py --enterprises 1000000
+
+The database is built once (``credit init``, ``credit demo``: the archive, its grades and the
+demo's walk through the workflows) and reused while it holds the requested number of
+enterprises. Rate limits are switched off for the run (every request comes from one address).
+Targets (docs/benchmarks.md): search p95 under 50 ms and at least half the bare endpoint's
+throughput; pages p95 under 30 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+
+SEARCH_KINDS = ("search 2 chars", "search 4 chars", "search pinyin 2", "search pinyin 6",
+                "search initials", "search USCC prefix")
+PAGE_KINDS = ("enterprise page", "A list", "D list")
+
+
+def flask(*args: str, env: dict) -> None:
+    subprocess.run([str(BIN / "flask"), "--app", "wsgi", "credit", *args], cwd=ROOT, env=env,
+                   check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def enterprise_count(env: dict) -> int:
+    from sqlalchemy import create_engine, text
+
+    from credit.config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(env["DATABASE_URL"]))
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(text("SELECT count(*) FROM enterprises")) or 0
+    except Exception:  # no schema yet
+        return 0
+    finally:
+        engine.dispose()
+
+
+def sample_urls(env: dict, per_kind: int, seed: int) -> dict[str, list[str]]:
+    """Realistic requests of each kind, drawn from the data itself."""
+    from sqlalchemy import create_engine, text
+
+    from credit.config import normalise_database_url
+    from credit.vocabulary import DISTRICTS
+
+    rng = random.Random(seed)
+    engine = create_engine(normalise_database_url(env["DATABASE_URL"]))
+    with engine.connect() as conn:
+        top = conn.scalar(text("SELECT max(id) FROM enterprises"))
+        ids = [rng.randint(1, top) for _ in range(per_kind * 3)]
+        rows = conn.execute(
+            text("SELECT uscc, name, name_pinyin, name_initials FROM enterprises "
+                 "WHERE id IN (" + ",".join(map(str, ids)) + ")")).all()
+        pages = {kind: conn.scalar(text(
+            "SELECT count(*) FROM listings WHERE kind = :k AND removed_on IS NULL"), {"k": kind})
+            for kind in ("A", "D")}
+    engine.dispose()
+    rng.shuffle(rows)
+
+    def fragment(name: str, n: int) -> str:
+        # a piece of the name after the place name, where names differ
+        start = rng.randint(min(3, len(name) - n), len(name) - n)
+        return name[start:start + n]
+
+    def letters(row, n: int) -> str:
+        syllables = row.name_pinyin.split("|")[0].split()
+        i = rng.randrange(0, max(1, len(syllables) - 3))
+        return "".join(syllables[i:])[:n]
+
+    def initials(row) -> str:
+        first = row.name_initials.split("|")[0]
+        i = rng.randrange(0, max(1, len(first) - 3))
+        return first[i:i + rng.choice((3, 4))]
+
+    def search(q: str) -> str:
+        return "/search?" + urllib.parse.urlencode({"q": q})
+
+    rows = rows[:per_kind]
+    urls = {
+        "bare endpoint": ["/_bare"] * per_kind,
+        "search 2 chars": [search(fragment(r.name, 2)) for r in rows],
+        "search 4 chars": [search(fragment(r.name, 4)) for r in rows],
+        "search pinyin 2": [search(letters(r, 2)) for r in rows],
+        "search pinyin 6": [search(letters(r, 6)) for r in rows],
+        "search initials": [search(initials(r)) for r in rows],
+        "search USCC prefix": [search(r.uscc[:rng.randint(8, 12)]) for r in rows],
+        "enterprise page": [f"/enterprises/{r.uscc}" for r in rows],
+    }
+    for kind, label in (("A", "A list"), ("D", "D list")):
+        last = max(1, (pages[kind] + 19) // 20)
+        urls[label] = [
+            f"/listings/{kind.lower()}?"
+            + urllib.parse.urlencode({"page": rng.randint(1, last)}
+                                     | ({"district": rng.choice(DISTRICTS)} if rng.random() < 0.3
+                                        else {}))
+            for _ in rows]
+    return urls
+
+
+def load(port: int, urls: list[str], concurrency: int, seconds: float) -> dict:
+    """Send the URLs round-robin from ``concurrency`` threads for ``seconds``."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+    counter = iter(range(10**9))
+
+    def worker() -> None:
+        mine, bad = [], []
+        while time.perf_counter() < deadline:
+            url = urls[next(counter) % len(urls)]
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            started = time.perf_counter()
+            conn.request("GET", url)
+            response = conn.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - started)
+            conn.close()
+            if response.status != 200:
+                bad.append(f"{response.status} {url}")
+        with lock:
+            latencies.extend(mine)
+            errors.extend(bad)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    took = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "n": len(latencies),
+        "p50": statistics.median(latencies) * 1000,
+        "p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000,
+        "rps": len(latencies) / took,
+        "errors": errors,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--enterprises", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
+                        help="gunicorn workers")
+    parser.add_argument("--concurrency", type=int, default=4, help="client threads")
+    parser.add_argument("--seconds", type=float, default=10.0, help="per kind of request")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'bench_portal.db'}")
+    env.update(RATELIMIT_ENABLED="0", SECRET_KEY=env.get("SECRET_KEY") or "bench-portal",
+               PYTHONPATH=str(ROOT))
+    have = enterprise_count(env)
+    if have != args.enterprises:
+        if have:
+            sys.exit(f"{env['DATABASE_URL']} holds {have:,} enterprises, not "
+                     f"{args.enterprises:,}: use another DATABASE_URL or empty it")
+        print(f"building the demo database ({args.enterprises:,} enterprises) ...", flush=True)
+        started = time.perf_counter()
+        flask("init", env=env)
+        flask("demo", "--enterprises", str(args.enterprises), "--seed", str(args.seed), env=env)
+        print(f"built in {time.perf_counter() - started:,.0f} s", flush=True)
+
+    gunicorn = BIN / "gunicorn"
+    if not gunicorn.exists():
+        sys.exit("gunicorn is missing: .venv/bin/pip install -e '.[deploy]'")
+    port = free_port()
+    server = subprocess.Popen(
+        [str(gunicorn), "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--log-level",
+         "warning", "wsgi:create_app()"], cwd=ROOT, env=env, start_new_session=True)
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/_bare")
+                break
+            except OSError:
+                time.sleep(0.2)
+        urls = sample_urls(env, 400, args.seed)
+        for kind_urls in urls.values():  # warm every worker's caches and connections
+            load(port, kind_urls[:40], args.concurrency, 0.5)
+        print(f"\n{args.enterprises:,} enterprises, {env['DATABASE_URL'].split('://')[0]}, "
+              f"gunicorn -w {args.workers}, {args.concurrency} concurrent clients, "
+              f"{args.seconds:g} s per kind\n")
+        print(f"{'kind':<20} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} "
+              f"{'vs bare':>8}")
+        results = {}
+        for kind, kind_urls in urls.items():
+            r = results[kind] = load(port, kind_urls, args.concurrency, args.seconds)
+            bare = results["bare endpoint"]["rps"]
+            print(f"{kind:<20} {r['n']:>9,} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['rps']:>8.0f} "
+                  f"{r['rps'] / bare:>8.0%}", flush=True)
+            for error in r["errors"][:3]:
+                print(f"    error: {error}")
+        bare = results["bare endpoint"]["rps"]
+        print()
+        for kind in SEARCH_KINDS:
+            ok = results[kind]["p95"] < 50 and results[kind]["rps"] >= bare / 2
+            print(f"{'meets' if ok else 'MISSES'} the search target: {kind}")
+        for kind in PAGE_KINDS:
+            ok = results[kind]["p95"] < 30
+            print(f"{'meets' if ok else 'MISSES'} the page target: {kind}")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -133,6 +133,7 @@ def test_draw_ratios_are_exact_on_a_large_generated_archive(db, today):
 def test_same_seed_same_selection_other_seed_other_selection(db, city):
     plan, first = draw_new(seed="same")
     cancel_plan(OPERATOR, plan, reason="drill: repeat the draw")
+    assert verify_plan(OPERATOR, plan).ok  # a cancelled draw can still be proved
     again, second = draw_new(seed="same")
     assert [(d.uscc, d.inspectors) for d in second] == [(d.uscc, d.inspectors) for d in first]
     cancel_plan(OPERATOR, again, reason="drill")

@@ -35,7 +35,12 @@ from credit.models import (
     HonourState,
     User,
 )
-from credit.permissions import can_decide_honour, can_manage_honours, can_view_internal
+from credit.permissions import (
+    can_decide_honour,
+    can_manage_honours,
+    can_view_internal,
+    can_view_supervision_reports,
+)
 from credit.services import audit, grading
 from credit.services.bulk import insert_rows
 from credit.services.scoping import scope_to_jurisdiction
@@ -280,7 +285,10 @@ def get_honour(actor: User, honour_id: int) -> Honour | None:
 
 def flagged_honours(actor: User, *, flag: str | None = None, limit: int = 50,
                     offset: int = 0) -> list[Honour]:
-    """The queue of honours awaiting a decision in the actor's jurisdiction, oldest first."""
+    """The queue of honours awaiting a decision in the actor's jurisdiction, oldest first
+    (internal readers only)."""
+    if not can_view_supervision_reports(actor, getattr(actor, "jurisdiction", None)):
+        return []
     query = scope_to_jurisdiction(
         select(Honour).join(Enterprise, Enterprise.id == Honour.enterprise_id)
         .where(Honour.flag.is_not(None)), actor, Enterprise.district)

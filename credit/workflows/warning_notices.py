@@ -22,7 +22,11 @@ from credit import clock
 from credit.extensions import db
 from credit.models import Enterprise, Grade, Record, User, WarningFollowUp, WarningNotice
 from credit.models.warnings import WarningState
-from credit.permissions import can_issue_warning, can_view_internal
+from credit.permissions import (
+    can_issue_warning,
+    can_view_internal,
+    can_view_supervision_reports,
+)
 from credit.rules.catalogue import RULES_BY_CODE
 from credit.services import audit
 from credit.services.risk import current_score
@@ -174,7 +178,9 @@ def is_overdue(warning: WarningNotice, today: dt.date | None = None) -> bool:
 
 def warnings_for(actor: User, *, state: str | None = None, overdue: bool | None = None,
                  limit: int = 50, offset: int = 0) -> list[WarningNotice]:
-    """Warnings in the actor's jurisdiction, newest first."""
+    """Warnings in the actor's jurisdiction, newest first (internal readers only)."""
+    if not can_view_supervision_reports(actor, getattr(actor, "jurisdiction", None)):
+        return []
     query = scope_to_jurisdiction(
         select(WarningNotice).join(Enterprise, Enterprise.id == WarningNotice.enterprise_id),
         actor, Enterprise.district)

@@ -104,6 +104,7 @@ def test_grade_c_flags_for_suspension_and_the_decision_is_recorded(db, world):
     assert history(honour) == ["register", "flag"]
     assert [h.id for h in flagged_honours(world.u["publisher"])] == [honour.id]
     assert flagged_honours(world.u["publisher_h"]) == []
+    assert flagged_honours(world.u["evaluator"]) == []
     with pytest.raises(NotPermitted):
         decide_honour(world.u["recorder"], honour, "suspend", note="C级")
     with pytest.raises(InvalidInput, match="reasons"):

@@ -122,6 +122,7 @@ def test_lists_are_scoped(db, world):
     assert warnings_for(world.u["admin"], state="issued") == [warning]
     assert warnings_for(world.u["admin"], state="rectified") == []
     assert warnings_for(world.u["ent_c"]) == []
+    assert warnings_for(world.u["evaluator"]) == [] and warnings_for(world.u["inspector"]) == []
     assert get_warning(world.u["reviewer"], warning.id) is warning
     assert get_warning(world.u["publisher_h"], warning.id) is None
     assert get_warning(world.u["ent_c"], warning.id) is None

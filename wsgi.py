@@ -38,8 +38,10 @@ def create_app(config: type | dict | None = None) -> Flask:
         app.config["AUDIT_KEY"] = instance_secret_key("audit_key", "AUDIT_KEY")
 
     import credit.models  # noqa: F401  (registers the tables)
+    import credit.services.risk  # noqa: F401  (grade-change hooks: warning risk scores)
     import credit.workflows.a_publication  # noqa: F401  (grade-change hooks: A withdrawal)
     import credit.workflows.d_listing  # noqa: F401  (grade-change hooks: D case proposal)
+    import credit.workflows.honours  # noqa: F401  (grade-change hooks: honours flagged)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)

@@ -521,3 +521,173 @@ def calendar_seed_command(through: int | None) -> None:
     click.echo(f"{len(result.seeded)} year(s) seeded.")
     if result.moves:
         _print_moves(result.moves, False)
+
+
+plan_cli = AppGroup("plan", help="Random inspection plans (双随机).")
+credit_cli.add_command(plan_cli)
+
+
+def _plan_or_fail(plan_id: int):
+    from credit.models import InspectionPlan
+
+    plan = db.session.get(InspectionPlan, plan_id)
+    if plan is None:
+        _fail(f"no plan {plan_id}")
+    return plan
+
+
+@plan_cli.command("draw")
+@click.option("--jurisdiction", "jurisdictions", multiple=True, required=True,
+              type=click.Choice(DISTRICTS), help="Repeat for several jurisdictions.")
+@click.option("--period", required=True, metavar="YYYY-MM", help="The month of the plan.")
+@click.option("--seed", help="Default: 128 random bits. A given seed is recorded as given.")
+@click.option("--kind", default="routine", show_default=True,
+              type=click.Choice(["routine", "licence_review"]),
+              help="licence_review: permit holders only, A exempt from on-site checks.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the documented contract).")
+def plan_draw_command(jurisdictions: tuple[str, ...], period: str, seed: str | None, kind: str,
+                      as_json: bool) -> None:
+    """Create a plan (seed fixed first) and draw it once; prints the selection."""
+    from credit.permissions import OPERATOR
+    from credit.services.plans import create_plan, draw_plan, selection_json
+    from credit.workflows.errors import WorkflowError
+
+    _as_cli_actor()
+    try:
+        plan = create_plan(OPERATOR, period=period, jurisdictions=list(jurisdictions),
+                           kind=kind, seed=seed)
+        draw_plan(OPERATOR, plan)
+    except WorkflowError as exc:
+        db.session.rollback()
+        _fail(f"plan: {exc}")
+    db.session.commit()
+    if as_json:
+        click.echo(json.dumps(selection_json(plan), ensure_ascii=False))
+        return
+    click.echo(f"plan {plan.id} ({plan.kind}, {plan.period}, {'、'.join(plan.jurisdictions)}): "
+               f"seed {plan.seed}, {plan.algorithm}; {plan.selected_count} of "
+               f"{plan.eligible_count} enterprises drawn.")
+    for stratum in plan.strata:
+        click.echo(f"  {stratum.jurisdiction} {stratum.grade}: {stratum.selected} of "
+                   f"{stratum.eligible} (ratio {stratum.ratio})")
+
+
+@plan_cli.command("verify")
+@click.argument("plan_id", type=int)
+def plan_verify_command(plan_id: int) -> None:
+    """Repeat a plan's draw from what it recorded; exit 1 and name each difference if the
+    selection (or a recorded digest) differs."""
+    from credit.permissions import OPERATOR
+    from credit.services.plans import verify_plan
+
+    plan = _plan_or_fail(plan_id)
+    result = verify_plan(OPERATOR, plan)
+    if not result.ok:
+        for problem in result.problems:
+            click.echo(f"plan {plan_id}: {problem}", err=True)
+        _fail(f"plan {plan_id}: NOT verified, {len(result.problems)} problem(s)")
+    click.echo(f"plan {plan_id} verified: the recorded inputs give the same {result.selected} "
+               f"enterprises and inspectors (seed {plan.seed}, {plan.algorithm}, inputs "
+               f"{plan.inputs_digest}, selection {plan.selection_digest}).")
+
+
+@plan_cli.command("show")
+@click.argument("plan_id", type=int)
+def plan_show_command(plan_id: int) -> None:
+    """Print a plan's selection as JSON (the same document as draw --json)."""
+    from credit.services.plans import selection_json
+
+    plan = _plan_or_fail(plan_id)
+    _as_cli_actor()
+    click.echo(json.dumps({**selection_json(plan), "state": plan.state},
+                          ensure_ascii=False))
+    audit.record("inspection_plan.export", "inspection_plan", plan.id,
+                 after={"format": "json", "enterprises": plan.selected_count})
+    db.session.commit()
+
+
+@plan_cli.command("cancel")
+@click.argument("plan_id", type=int)
+@click.option("--reason", required=True, help="Why (kept in the plan and the audit log).")
+def plan_cancel_command(plan_id: int, reason: str) -> None:
+    """Cancel a plan, so that another may be drawn for its period and jurisdictions."""
+    from credit.permissions import OPERATOR
+    from credit.services.plans import cancel_plan
+    from credit.workflows.errors import WorkflowError
+
+    plan = _plan_or_fail(plan_id)
+    _as_cli_actor()
+    try:
+        cancel_plan(OPERATOR, plan, reason=reason)
+    except WorkflowError as exc:
+        db.session.rollback()
+        _fail(f"plan {plan_id}: {exc}")
+    db.session.commit()
+    click.echo(f"plan {plan_id} cancelled.")
+
+
+@plan_cli.command("export")
+@click.argument("plan_id", type=int)
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--jurisdiction", type=click.Choice(DISTRICTS), help="Only this jurisdiction.")
+def plan_export_command(plan_id: int, file: Path, jurisdiction: str | None) -> None:
+    """Write a plan's workbook (.xlsx) for the inspectors."""
+    from credit.permissions import OPERATOR
+    from credit.services.plan_workbook import export_plan
+    from credit.workflows.errors import WorkflowError
+
+    plan = _plan_or_fail(plan_id)
+    _as_cli_actor()
+    tmp = file.with_name(file.name + ".part")
+    try:
+        with tmp.open("wb") as out:
+            count = export_plan(OPERATOR, plan, out, jurisdiction=jurisdiction)
+    except WorkflowError as exc:
+        tmp.unlink(missing_ok=True)
+        db.session.rollback()
+        _fail(f"plan {plan_id}: {exc}")
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        _fail(f"{file}: cannot write: {exc.strerror}")
+    tmp.replace(file)
+    db.session.commit()
+    click.echo(f"{file}: plan {plan_id}, {count} enterprises written.")
+
+
+warning_cli = AppGroup("warning", help="Yellow-card warnings (黄牌警告).")
+credit_cli.add_command(warning_cli)
+
+
+@warning_cli.command("rank")
+@click.option("--jurisdiction", type=click.Choice(DISTRICTS), help="Default: the whole city.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Score date (default today).")
+def warning_rank_command(jurisdiction: str | None, limit: int, as_of: str | None) -> None:
+    """Print the riskiest C enterprises (JSON lines), as the warning list ranks them."""
+    from credit.permissions import OPERATOR
+    from credit.services.risk import warning_candidates
+
+    day = _date_option(as_of)
+    _as_cli_actor()
+    rows = warning_candidates(OPERATOR, as_of=day, jurisdiction=jurisdiction, limit=limit)
+    for rank, c in enumerate(rows, start=1):
+        click.echo(json.dumps({"rank": rank, "uscc": c.uscc, "name": c.name,
+                               "district": c.district, "score": c.score,
+                               "codes": list(c.codes), "records": c.records,
+                               "latest_on": c.latest_on.isoformat() if c.latest_on else None,
+                               "open_warning": c.open_warning_id is not None},
+                              ensure_ascii=False))
+    audit.record("grades.export", "warning_ranking", jurisdiction or "city",
+                 after={"as_of": day, "enterprises": len(rows)})
+    db.session.commit()
+
+
+@warning_cli.command("rescore")
+def warning_rescore_command() -> None:
+    """Recompute every C enterprise's stored risk score (once after upgrading; safe to repeat)."""
+    from credit.services.risk import rescore_all
+
+    _as_cli_actor()
+    count = rescore_all(clock.today())
+    db.session.commit()
+    click.echo(f"risk scores of {count} C enterprises recomputed.")

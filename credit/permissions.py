@@ -286,3 +286,78 @@ def can_handle_report(user: User | None, report: Any) -> bool:
     if not has_role(user, Role.CITY_ADMIN, Role.RECORDER, Role.PUBLISHER):
         return False
     return user.jurisdiction is None or user.jurisdiction == report.district
+
+
+# -- graded supervision (policy 四): plans, inspectors, warnings, honours, reports, settings --
+
+
+class Operator:
+    """The person at the command line (``flask --app wsgi credit ...``). They hold the
+    database already, so the services treat them as whole-city staff; the audit log names them
+    ``cli:<login>``. Only the CLI passes this; views always pass ``current_user``."""
+
+    id = None
+    role = "operator"
+    jurisdiction = None
+    active = True
+    is_staff = True
+
+    def __repr__(self) -> str:
+        return "<Operator (command line)>"
+
+
+OPERATOR = Operator()
+
+
+def covers(user: User | Operator | None, jurisdictions: Any) -> bool:
+    """Whether the user's jurisdiction includes every one of ``jurisdictions``."""
+    if user is OPERATOR:
+        return True
+    if not is_active_staff(user):
+        return False
+    return user.jurisdiction is None or set(jurisdictions) <= {user.jurisdiction}
+
+
+def can_plan_inspections(user: User | Operator | None, jurisdictions: Any) -> bool:
+    """Create, draw, cancel and close random inspection plans; keep the inspector pool."""
+    return user is OPERATOR or (has_role(user, Role.CITY_ADMIN, Role.PUBLISHER)
+                                and covers(user, jurisdictions))
+
+
+def can_view_plans(user: User | Operator | None, jurisdictions: Any) -> bool:
+    """Read and export a plan (its part in the user's jurisdiction): internal readers."""
+    if user is OPERATOR:
+        return True
+    if not has_role(user, *_INTERNAL_READERS):
+        return False
+    return user.jurisdiction is None or user.jurisdiction in set(jurisdictions)
+
+
+def can_enter_inspection_result(user: User | None, enterprise: Any) -> bool:
+    """Results become archive records: whoever may record for the enterprise."""
+    return can_record(user, enterprise)
+
+
+def can_issue_warning(user: User | None, enterprise: Any) -> bool:
+    """Issue, follow up and close yellow-card warnings (黄牌警告)."""
+    return _staff(user, enterprise, Role.PUBLISHER)
+
+
+def can_manage_honours(user: User | None, enterprise: Any) -> bool:
+    """Register, correct and remove an enterprise's honours."""
+    return _staff(user, enterprise, Role.RECORDER, Role.PUBLISHER)
+
+
+def can_decide_honour(user: User | None, enterprise: Any) -> bool:
+    """Suspend, revoke, reinstate or keep an honour (the decision after a flag)."""
+    return _staff(user, enterprise, Role.PUBLISHER)
+
+
+def can_view_supervision_reports(user: User | Operator | None,
+                                  jurisdiction: str | None) -> bool:
+    """Supervision reports of one jurisdiction (``None``: the whole city)."""
+    if user is OPERATOR:
+        return True
+    if not has_role(user, *_INTERNAL_READERS):
+        return False
+    return user.jurisdiction is None or user.jurisdiction == jurisdiction

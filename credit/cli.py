@@ -286,15 +286,24 @@ def user_add_command(username: str, role: str, jurisdiction: str | None, uscc: s
 @user_cli.command("demo-accounts")
 def user_demo_command() -> None:
     """Create the demo accounts (one per role) when they are missing; prints their passwords."""
-    from credit.services.accounts import ensure_demo_accounts
+    from credit.models import User
+    from credit.services.accounts import DEMO_PASSWORD, DEMO_STAFF, ensure_demo_accounts
+    from credit.services.demo_workflows import DEMO_ENTERPRISE_ACCOUNTS
 
     _as_cli_actor()
-    created = ensure_demo_accounts()
+    created = {username for username, _role, _password in ensure_demo_accounts()}
     db.session.commit()
-    for username, role, password in created:
-        click.echo(f"Demo account {username} ({role}), password {password}")
-    if not created:
-        click.echo("Demo accounts already exist.")
+    names = [username for username, *_ in DEMO_STAFF] + list(DEMO_ENTERPRISE_ACCOUNTS)
+    users = {u.username: u
+             for u in db.session.scalars(select(User).where(User.username.in_(names)))}
+    click.echo(f"Demo accounts (password {DEMO_PASSWORD}; for the demo database only):")
+    for username in names:
+        if (user := users.get(username)) is None:
+            continue
+        scope = (DEMO_ENTERPRISE_ACCOUNTS[username] if user.enterprise_id
+                 else user.jurisdiction or "whole city")
+        new = " (new)" if username in created else ""
+        click.echo(f"  {username:<18} {user.role:<11} {scope}{new}")
 
 
 @credit_cli.command("tick")

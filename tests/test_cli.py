@@ -284,3 +284,16 @@ def test_a_hostile_file_is_refused_like_any_bad_file(cli, db, tmp_path):
         f"{path}: refused, 1 problem(s); nothing was written.",
     ]
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+
+
+def test_demo_accounts_are_listed_every_time(cli, db, today):
+    today()
+    assert cli("demo", "--enterprises", "300").exit_code == 0
+    first = cli("user", "demo-accounts")
+    again = cli("user", "demo-accounts")
+    for output in (first.output, again.output):
+        assert "password jms-demo-2026" in output
+        for username in ("admin", "recorder", "reviewer", "publisher", "auditor",
+                         "enterprise", "enterprise-d", "enterprise-repair"):
+            assert f"  {username} " in output
+    assert "(new)" not in again.output

@@ -34,8 +34,6 @@ TODAY = dt.date(2026, 10, 15)
 def build(n: int, seed: int) -> None:
     """Fill an empty database with the demo archive (graded) and two staff accounts."""
     from credit.extensions import db
-    from credit.models import Role
-    from credit.services.accounts import create_user
     from credit.services.demo import generate_archive
     from credit.services.importer import write_enterprises
 
@@ -52,10 +50,28 @@ def build(n: int, seed: int) -> None:
 
     write_enterprises(generate_archive(n, seed, TODAY), today=TODAY, source="bench",
                       progress=progress)
-    create_user("bench-admin", "bench-password", role=Role.CITY_ADMIN)
-    create_user("bench-recorder", "bench-password", role=Role.RECORDER, jurisdiction="桦南县")
     db.session.commit()
     print(f"  built in {time.perf_counter() - started:,.0f} s", flush=True)
+
+
+def bench_accounts():
+    """The city administrator and the 桦南县 recorder the pages are requested as (created on a
+    database built elsewhere, e.g. by ``credit demo`` for bench/portal_http.py)."""
+    from sqlalchemy import select
+
+    from credit.extensions import db
+    from credit.models import Role, User
+    from credit.services.accounts import create_user
+
+    accounts = []
+    for username, role, jurisdiction in (("bench-admin", Role.CITY_ADMIN, None),
+                                         ("bench-recorder", Role.RECORDER, "桦南县")):
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = create_user(username, "bench-password", role=role, jurisdiction=jurisdiction)
+            db.session.commit()
+        accounts.append(user)
+    return accounts
 
 
 def analyse() -> None:
@@ -87,10 +103,11 @@ class Timer:
               f"(max {max(times):7.1f})  HTTP {status}", flush=True)
 
 
-def sign_in(client, user_id: int) -> None:
+def sign_in(client, user_id: str) -> None:
+    """Sign the client in as the account whose session id (``User.get_id()``) is given."""
     with client.session_transaction() as session:
         session.clear()
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = user_id
         session["_fresh"] = True
 
 
@@ -150,7 +167,7 @@ def main() -> None:
     from sqlalchemy import func, select, text
 
     from credit.extensions import db
-    from credit.models import AuditEntry, Enterprise, Record, User
+    from credit.models import AuditEntry, Enterprise, Record
     from credit.services import stats
     from credit.services.schema import upgrade_schema
     from wsgi import create_app
@@ -170,9 +187,8 @@ def main() -> None:
         elif have != n:
             sys.exit(f"the database holds {have:,} enterprises, not {n:,}: use --fresh")
         records = db.session.scalar(select(func.count()).select_from(Record))
-        admin_id = db.session.scalar(select(User.id).where(User.username == "bench-admin"))
-        recorder_id = db.session.scalar(select(User.id).where(User.username
-                                                                == "bench-recorder"))
+        admin, recorder = bench_accounts()
+        admin_id, recorder_id = admin.get_id(), recorder.get_id()
         middle = db.session.scalar(select(Enterprise.id).where(Enterprise.district == "桦南县")
                                    .order_by(Enterprise.id).offset(n // 30).limit(1))
         busy = db.session.scalar(

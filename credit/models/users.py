@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
+import hmac
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -59,6 +62,13 @@ class User(UserMixin, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
     enterprise = relationship("Enterprise", foreign_keys=[enterprise_id])
+
+    def get_id(self) -> str:
+        """The session's id: the account and a seal of its current password, so that a new
+        password (a reset, or the user's own change) signs out every other session."""
+        seal = hmac.new(current_app.config["SECRET_KEY"].encode(), self.password_hash.encode(),
+                        hashlib.sha256).hexdigest()[:20]
+        return f"{self.id}.{seal}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

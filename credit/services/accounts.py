@@ -4,6 +4,7 @@ management (create, change role and jurisdiction, deactivate, reset a password).
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from functools import cache
 
 from flask import current_app
@@ -24,9 +25,13 @@ def _dummy_hash() -> str:
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(session_id: str) -> User | None:
+    """The signed-in account, unless it was deactivated or its password changed since."""
+    number, _, _seal = session_id.partition(".")
+    user = db.session.get(User, int(number)) if number.isdigit() else None
+    if user is None or not user.active or not hmac.compare_digest(user.get_id(), session_id):
+        return None
+    return user
 
 
 def authenticate(username: str, password: str) -> User | None:

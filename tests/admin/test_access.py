@@ -13,6 +13,7 @@ import pytest
 from flask import url_for
 
 from credit.models import AuditEntry
+from tests.admin.conftest import PASSWORD
 
 READERS = frozenset({"admin", "recorder", "reviewer", "publisher", "auditor"})
 STAFF = READERS | {"evaluator", "inspector"}
@@ -253,6 +254,22 @@ def test_deactivated_user_is_signed_out_on_the_next_request(db, world, sign_in):
     db.session.commit()
     response = client.get("/admin/enterprises/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_a_new_password_signs_out_every_other_session(db, world, client):
+    from credit.services.accounts import reset_password
+
+    other = client.application.test_client()
+    for c in (client, other):
+        c.post("/login", data={"username": "recorder", "password": PASSWORD})
+        assert c.get("/admin/enterprises/").status_code == 200
+    reset_password(world.u["admin"], world.u["recorder"], "a-brand-new-password")
+    db.session.commit()
+    for c in (client, other):
+        response = c.get("/admin/enterprises/")
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    client.post("/login", data={"username": "recorder", "password": "a-brand-new-password"})
+    assert client.get("/admin/enterprises/").status_code == 200
 
 
 def test_menu_shows_each_role_only_what_it_may_open(world, sign_in):

@@ -26,13 +26,35 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import (
+    Integer,
+    Text,
+    and_,
+    column,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+)
 
 from credit.extensions import db
 from credit.models import Enterprise
-from credit.names import compact, plain_text, segmentations
+from credit.names import (
+    DISTRICT,
+    READING_SEPARATOR,
+    escape_term,
+    initials_terms,
+    pinyin_phrases,
+    plain_text,
+    query_bigrams,
+)
+from credit.services.search_index import FTS_TABLE
 from credit.uscc import ALPHABET, USCC_LENGTH, is_valid_uscc
 from credit.vocabulary import DISTRICTS
 from credit.workflows.errors import InvalidInput
@@ -41,7 +63,7 @@ MIN_QUERY_LENGTH = 2
 MIN_USCC_PREFIX = 6
 MAX_PER_PAGE = 100
 #: Pages reach this many matches at most: refine the query to see others.
-MAX_RESULTS = 10_000
+MAX_RESULTS = 2_000
 
 _ASCII_WHITESPACE = str.maketrans("", "", " \t\n\r\f\v")
 _LETTERS = re.compile(r"[a-z]+")
@@ -66,6 +88,8 @@ class SearchPage:
     page: int
     per_page: int
     has_next: bool
+    #: More than MAX_RESULTS matches, and this page is at or past the last one served.
+    truncated: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,20 +145,25 @@ def search_enterprises(query: str, *, district: str | None = None, page: int = 1
 
     ``district`` (one of the 11 jurisdictions; None or empty for all) narrows the search.
     Raises :class:`InvalidInput` for a page below 1, ``per_page`` outside 1..100 or an unknown
-    district. There is no total count: ``has_next`` says whether another page follows.
+    district. There is no total count: ``has_next`` says whether another page follows, and
+    ``truncated`` whether matches beyond :data:`MAX_RESULTS` exist that no page reaches (set
+    on the last page, and on pages past it).
     """
     _check(district, page, per_page)
     parsed = parse_query(query)
-    start = (page - 1) * per_page
-    if parsed is None or start >= MAX_RESULTS:
+    if parsed is None:
         return SearchPage((), page, per_page, False)
+    start = (page - 1) * per_page
     stop = min(start + per_page, MAX_RESULTS)
-    ids = _matching_ids(parsed, district or None, start, stop - start + 1)
-    has_next = len(ids) > stop - start and stop < MAX_RESULTS
-    ids = ids[:stop - start]
+    # One match more than the page needs tells whether another page (or match) follows.
+    ids = _matching_ids(parsed, district or None, stop + 1)
+    has_next = len(ids) > stop and stop < MAX_RESULTS
+    truncated = len(ids) > MAX_RESULTS and stop >= MAX_RESULTS
+    ids = ids[start:stop]
     rows = {row.id: row for row in db.session.execute(
         select(Enterprise.id, *_COLUMNS).where(Enterprise.id.in_(ids)))} if ids else {}
-    return SearchPage(tuple(_public(rows[i]) for i in ids), page, per_page, has_next)
+    return SearchPage(tuple(_public(rows[i]) for i in ids), page, per_page, has_next,
+                      truncated)
 
 
 def find_enterprise(uscc: str) -> PublicEnterprise | None:
@@ -146,49 +175,159 @@ def find_enterprise(uscc: str) -> PublicEnterprise | None:
 
 
 # -- matching ---------------------------------------------------------------------------------
+#
+# Each tier is one ordered, limited index scan: B-tree ranges for the whole and prefix tiers,
+# the full-text index (SQLite FTS5, PostgreSQL GIN) in id order for the rest. A page needs the
+# first ``want`` matches; a tier holds at most ``want`` rows that were not in an earlier one,
+# so no tier is ever read further than that, whatever the number of matches.
 
 
-def _pinyin_contains(units: list[str], letters: str) -> bool:
-    for syllables, tail in segmentations(letters):
-        k = len(syllables)
-        for i in range(len(units) - k):
-            if tuple(units[i:i + k]) == syllables and units[i + k].startswith(tail):
-                return True
-    return False
-
-
-def _rank(q: Query, row) -> tuple | None:
-    """The row's place in the order, or None when the query does not match it."""
-    pinyin_key = row.name_pinyin.replace(" ", "")
-    initials_first = row.name_initials.split("|", 1)[0]
-    if (row.name == q.text or (q.uscc is not None and row.uscc == q.uscc)
-            or (q.letters is not None
-                and q.letters in (compact(row.name_pinyin), initials_first))):
-        return (0, "", row.id)
-    if row.name.startswith(q.text):
-        return (1, row.name, row.id)
-    if q.letters is not None and compact(row.name_pinyin).startswith(q.letters):
-        return (2, pinyin_key, row.id)
-    if q.letters is not None and initials_first.startswith(q.letters):
-        return (3, row.name_initials, row.id)
-    if q.uscc is not None and row.uscc.startswith(q.uscc):
-        return (4, row.uscc, row.id)
-    if q.plain in plain_text(row.name):
-        return (5, "", row.id)
-    if q.letters is not None:
-        if any(_pinyin_contains(r.split(), q.letters) for r in row.name_pinyin.split("|")):
-            return (5, "", row.id)
-        if any(q.letters in initials for initials in row.name_initials.split("|")):
-            return (5, "", row.id)
+def _successor(prefix: str) -> str | None:
+    """The least string after every string that starts with ``prefix`` (code point order), or
+    None when there is none."""
+    while prefix:
+        following = ord(prefix[-1]) + 1
+        if 0xD800 <= following < 0xE000:  # surrogates are no characters
+            following = 0xE000
+        if following <= 0x10FFFF:
+            return prefix[:-1] + chr(following)
+        prefix = prefix[:-1]
     return None
 
 
-def _matching_ids(q: Query, district: str | None, offset: int, limit: int) -> list[int]:
-    # A first, plain version: every name is compared in Python.
-    stmt = select(Enterprise.id, Enterprise.uscc, Enterprise.name, Enterprise.name_pinyin,
-                  Enterprise.name_initials)
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _byte_order(column: Any) -> Any:
+    """The column compared in code point order: PostgreSQL's "C" collation (the search
+    migration's indexes are built on it), SQLite's default."""
+    return column.collate("C") if _postgresql() else column
+
+
+def _pinyin_key() -> Any:
+    # Literal arguments: an index on an expression serves only the very same expression.
+    return func.replace(Enterprise.name_pinyin, literal_column("' '"), literal_column("''"))
+
+
+def _starts_with(column: Any, prefix: str) -> Any:
+    following = _successor(prefix)
+    if following is None:
+        return column >= prefix
+    return and_(column >= prefix, column < following)
+
+
+def _ids(stmt, district: str | None, want: int) -> list[int]:
     if district:
         stmt = stmt.where(Enterprise.district == district)
-    ranked = sorted((key, row.id) for row in db.session.execute(stmt)
-                    if (key := _rank(q, row)) is not None)
-    return [i for _, i in ranked[offset:offset + limit]]
+    return list(db.session.execute(stmt.limit(want)).scalars())
+
+
+def _whole(q: Query, district: str | None, want: int) -> list[int]:
+    """Tier 0: whole name, whole USCC, whole pinyin or whole initials (of the first reading),
+    by id."""
+    conditions = [Enterprise.name == q.text]
+    if q.uscc is not None:
+        conditions.append(Enterprise.uscc == q.uscc)
+    if q.letters is not None:
+        # The first reading is the stored value up to the first "|".
+        for column in (_byte_order(_pinyin_key()), _byte_order(Enterprise.name_initials)):
+            conditions.append(column == q.letters)
+            conditions.append(_starts_with(column, q.letters + READING_SEPARATOR))
+    found: set[int] = set()
+    for condition in conditions:
+        found.update(_ids(select(Enterprise.id).where(condition).order_by(Enterprise.id),
+                          district, want))
+    return sorted(found)[:want]
+
+
+def _prefix_tier(column: Any, prefix: str) -> Callable[[str | None, int], list[int]]:
+    def tier(district: str | None, want: int) -> list[int]:
+        ordered = _byte_order(column)
+        return _ids(select(Enterprise.id).where(_starts_with(ordered, prefix))
+                    .order_by(ordered, Enterprise.id), district, want)
+
+    return tier
+
+
+def _fts5_query(q: Query, district: str | None) -> str:
+    def phrase(terms: list[str], prefix: bool = False) -> str:
+        return '"' + " ".join(escape_term(t) for t in terms) + '"' + (" *" if prefix else "")
+
+    phrases = [phrase(query_bigrams(q.plain))]
+    if q.letters is not None:
+        phrases += [phrase([*syllables, tail], prefix=True)
+                    for syllables, tail in pinyin_phrases(q.letters)]
+        phrases.append(phrase(initials_terms(q.letters)))
+    match = "(" + " OR ".join(phrases) + ")"
+    if district:
+        match += " AND " + phrase([DISTRICT + district])
+    return match
+
+
+def _tsquery(q: Query, district: str | None) -> str:
+    def phrase(terms: list[str], prefix: bool = False) -> str:
+        lexemes = [f"'{escape_term(t)}'" for t in terms]
+        if prefix:
+            lexemes[-1] += ":*"
+        return "(" + " <-> ".join(lexemes) + ")"
+
+    phrases = [phrase(query_bigrams(q.plain))]
+    if q.letters is not None:
+        phrases += [phrase([*syllables, tail], prefix=True)
+                    for syllables, tail in pinyin_phrases(q.letters)]
+        phrases.append(phrase(initials_terms(q.letters)))
+    match = "(" + " | ".join(phrases) + ")"
+    if district:
+        match += " & " + phrase([DISTRICT + district])
+    return match
+
+
+def full_text_ids(q: Query, district: str | None = None) -> Any:
+    """A SELECT of the ids of the enterprises whose name contains the query, or whose pinyin
+    or initials do (a Latin query): the last tier, and the staff search's name condition.
+    Ordered by id; served by the full-text index."""
+    if _postgresql():
+        # Inline, not a parameter: the planner then sees the lexemes and their frequencies
+        # (a common one is read in id order and stops at the limit; a rare one through GIN).
+        tsquery = literal(_tsquery(q, district), Text).compile(
+            dialect=db.session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+        return (select(Enterprise.id)
+                .where(Enterprise.search_terms.op("@@")(text(f"{tsquery}::tsquery")))
+                .order_by(Enterprise.id))
+    fts = table(FTS_TABLE, column("rowid", Integer))
+    return (select(fts.c.rowid)
+            .where(literal_column(FTS_TABLE).op("MATCH")(_fts5_query(q, district)))
+            .order_by(fts.c.rowid))
+
+
+def _the_rest(q: Query) -> Callable[[str | None, int], list[int]]:
+    def tier(district: str | None, want: int) -> list[int]:
+        # The district is part of the full-text query, not a filter after it.
+        return list(db.session.execute(full_text_ids(q, district).limit(want)).scalars())
+
+    return tier
+
+
+def _matching_ids(q: Query, district: str | None, want: int) -> list[int]:
+    """The first ``want`` matches in rank order."""
+    tiers: list[Callable[[str | None, int], list[int]]] = [
+        lambda d, w: _whole(q, d, w), _prefix_tier(Enterprise.name, q.text)]
+    if q.letters is not None:
+        tiers += [_prefix_tier(_pinyin_key(), q.letters),
+                  _prefix_tier(Enterprise.name_initials, q.letters)]
+    if q.uscc is not None:
+        tiers.append(_prefix_tier(Enterprise.uscc, q.uscc))
+    tiers.append(_the_rest(q))
+    found: list[int] = []
+    seen: set[int] = set()
+    for tier in tiers:
+        # A tier's first `want` rows hold at least `want - len(found)` new ones, or it has
+        # no more: either way, no tier is read further.
+        for i in tier(district, want):
+            if i not in seen:
+                seen.add(i)
+                found.append(i)
+        if len(found) >= want:
+            break
+    return found[:want]

@@ -151,7 +151,7 @@ def search_enterprises(query: str, *, district: str | None = None, page: int = 1
     """
     _check(district, page, per_page)
     parsed = parse_query(query)
-    if parsed is None:
+    if parsed is None or "\x00" in parsed.text:  # no name holds NUL (PostgreSQL cannot)
         return SearchPage((), page, per_page, False)
     start = (page - 1) * per_page
     stop = min(start + per_page, MAX_RESULTS)

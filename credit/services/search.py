@@ -301,6 +301,14 @@ def full_text_ids(q: Query, district: str | None = None) -> Any:
             .order_by(fts.c.rowid))
 
 
+def full_text_condition(q: Query) -> Any:
+    """A WHERE condition on enterprises for :func:`full_text_ids`, to narrow another query
+    (the staff search) through the same index."""
+    if _postgresql():
+        return full_text_ids(q).whereclause
+    return Enterprise.id.in_(full_text_ids(q).order_by(None))
+
+
 def _the_rest(q: Query) -> Callable[[str | None, int], list[int]]:
     def tier(district: str | None, want: int) -> list[int]:
         # The district is part of the full-text query, not a filter after it.

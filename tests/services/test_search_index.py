@@ -297,3 +297,31 @@ def test_few_matches_are_not_truncated(db, monkeypatch):
     db.session.commit()
     page = search_enterprises("食品", per_page=25)
     assert len(page.items) == 25 and not page.has_next and not page.truncated
+
+
+# -- the staff search's condition -------------------------------------------------------------
+
+
+def test_staff_condition_goes_through_the_index(db):
+    from credit.services.staff_search import enterprise_condition
+
+    a = add(db, "佳木斯市恒泰木业有限公司")
+    b = add(db, "汤原县松江乳业有限公司", "汤原县")
+    c = add(db, "百分之%公司", uscc=code(77, "230828"))
+    db.session.commit()
+
+    def staff(term: str) -> list[str]:
+        return sorted(db.session.scalars(select(Enterprise.name)
+                                         .where(enterprise_condition(term))))
+
+    assert staff("恒泰") == staff("恒泰木业有限") == staff(" 恒 泰 ") == [a.name]
+    assert staff("有限公司") == sorted([a.name, b.name])
+    assert staff("jms") == staff("htmy") == staff("hengtai") == [a.name]
+    assert staff("sjry") == staff("songjiang") == [b.name]
+    assert staff("%公") == staff("%") == [c.name]
+    assert staff("公") == sorted([a.name, b.name, c.name])
+    assert staff(c.uscc[:12]) == staff(c.uscc[:12].lower()) == [c.name]
+    assert staff("不存在") == [] and staff("恒泰\x00") == []
+    assert enterprise_condition("  ") is None
+    compiled = str(enterprise_condition("恒泰").compile(dialect=db.session.get_bind().dialect))
+    assert "enterprise_search" in compiled or "@@" in compiled

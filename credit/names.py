@@ -22,10 +22,13 @@ from pypinyin.style import convert
 #: Separates the readings of a name in ``name_pinyin`` and ``name_initials``.
 READING_SEPARATOR = "|"
 #: A term between two readings, so that no phrase spans the end of one and the start of the
-#: next. Every other term starts with a field letter, so no query ever contains it.
+#: next. Every other term starts with a field mark, so no query ever contains it.
 BARRIER = "|"
-#: Field letters that start every index term: name characters, pinyin, initials, district.
-CHARS, PINYIN, INITIALS, DISTRICT = "c", "p", "i", "d"
+#: Field marks that start every index term: name characters, pinyin, initials, district.
+#: The pinyin mark is 3 letters long so that every pinyin term has 4 characters or more while
+#: the bigram terms have 3: SQLite's prefix indexes (4 to 9 characters: the mark and a partial
+#: syllable of 1 to 6 letters) then hold pinyin terms only.
+CHARS, PINYIN, INITIALS, DISTRICT = "c", "pyn", "i", "d"
 
 _ASCII_WHITESPACE = " \t\n\r\f\v"
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz",
@@ -122,7 +125,7 @@ def index_terms(name: str, name_pinyin: str, name_initials: str, district: str) 
 
     Character bigrams of the plain name (a 2-character query is one term, a longer one a phrase
     of overlapping bigrams), the pinyin syllables of each reading, the bigrams of each
-    reading's initials, and the district. Each term starts with its field letter.
+    reading's initials, and the district. Each term starts with its field mark.
     """
     terms = [CHARS + b for b in _bigrams(plain_text(name))]
     for field, values in ((PINYIN, [r.split() for r in name_pinyin.split(READING_SEPARATOR)]),

@@ -24,19 +24,15 @@ received them); the last tier by id. Only the first :data:`MAX_RESULTS` matches 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     Integer,
-    Text,
-    and_,
     column,
-    func,
-    literal,
     literal_column,
     select,
     table,
@@ -118,8 +114,9 @@ def parse_query(query: str) -> Query | None:
     )
 
 
-_COLUMNS = (Enterprise.uscc, Enterprise.name, Enterprise.district, Enterprise.established_on,
-            Enterprise.industry, Enterprise.address)
+_E = Enterprise.__table__
+_COLUMNS = (_E.c.uscc, _E.c.name, _E.c.district, _E.c.established_on, _E.c.industry,
+            _E.c.address)
 
 
 def _public(row) -> PublicEnterprise:
@@ -161,7 +158,7 @@ def search_enterprises(query: str, *, district: str | None = None, page: int = 1
     truncated = len(ids) > MAX_RESULTS and stop >= MAX_RESULTS
     ids = ids[start:stop]
     rows = {row.id: row for row in db.session.execute(
-        select(Enterprise.id, *_COLUMNS).where(Enterprise.id.in_(ids)))} if ids else {}
+        select(_E.c.id, *_COLUMNS).where(_E.c.id.in_(ids)))} if ids else {}
     return SearchPage(tuple(_public(rows[i]) for i in ids), page, per_page, has_next,
                       truncated)
 
@@ -178,8 +175,10 @@ def find_enterprise(uscc: str) -> PublicEnterprise | None:
 #
 # Each tier is one ordered, limited index scan: B-tree ranges for the whole and prefix tiers,
 # the full-text index (SQLite FTS5, PostgreSQL GIN) in id order for the rest. A page needs the
-# first ``want`` matches; a tier holds at most ``want`` rows that were not in an earlier one,
-# so no tier is ever read further than that, whatever the number of matches.
+# first ``want`` matches; a tier's first ``want`` rows hold at least ``want - len(found)`` rows
+# of no earlier tier, or it has no more, so no tier is read further than ``want`` rows, whatever
+# the number of matches. All tiers go to the database as one statement (UNION ALL of the
+# limited scans); Python puts them in order and drops the repeats.
 
 
 def _successor(prefix: str) -> str | None:
@@ -197,57 +196,6 @@ def _successor(prefix: str) -> str | None:
 
 def _postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
-
-
-def _byte_order(column: Any) -> Any:
-    """The column compared in code point order: PostgreSQL's "C" collation (the search
-    migration's indexes are built on it), SQLite's default."""
-    return column.collate("C") if _postgresql() else column
-
-
-def _pinyin_key() -> Any:
-    # Literal arguments: an index on an expression serves only the very same expression.
-    return func.replace(Enterprise.name_pinyin, literal_column("' '"), literal_column("''"))
-
-
-def _starts_with(column: Any, prefix: str) -> Any:
-    following = _successor(prefix)
-    if following is None:
-        return column >= prefix
-    return and_(column >= prefix, column < following)
-
-
-def _ids(stmt, district: str | None, want: int) -> list[int]:
-    if district:
-        stmt = stmt.where(Enterprise.district == district)
-    return list(db.session.execute(stmt.limit(want)).scalars())
-
-
-def _whole(q: Query, district: str | None, want: int) -> list[int]:
-    """Tier 0: whole name, whole USCC, whole pinyin or whole initials (of the first reading),
-    by id."""
-    conditions = [Enterprise.name == q.text]
-    if q.uscc is not None:
-        conditions.append(Enterprise.uscc == q.uscc)
-    if q.letters is not None:
-        # The first reading is the stored value up to the first "|".
-        for column in (_byte_order(_pinyin_key()), _byte_order(Enterprise.name_initials)):
-            conditions.append(column == q.letters)
-            conditions.append(_starts_with(column, q.letters + READING_SEPARATOR))
-    found: set[int] = set()
-    for condition in conditions:
-        found.update(_ids(select(Enterprise.id).where(condition).order_by(Enterprise.id),
-                          district, want))
-    return sorted(found)[:want]
-
-
-def _prefix_tier(column: Any, prefix: str) -> Callable[[str | None, int], list[int]]:
-    def tier(district: str | None, want: int) -> list[int]:
-        ordered = _byte_order(column)
-        return _ids(select(Enterprise.id).where(_starts_with(ordered, prefix))
-                    .order_by(ordered, Enterprise.id), district, want)
-
-    return tier
 
 
 def _fts5_query(q: Query, district: str | None) -> str:
@@ -285,18 +233,18 @@ def _tsquery(q: Query, district: str | None) -> str:
 
 def full_text_ids(q: Query, district: str | None = None) -> Any:
     """A SELECT of the ids of the enterprises whose name contains the query, or whose pinyin
-    or initials do (a Latin query): the last tier, and the staff search's name condition.
+    or initials do (a Latin query): the last tier's condition, and the staff search's.
     Ordered by id; served by the full-text index."""
     if _postgresql():
         # Inline, not a parameter: the planner then sees the lexemes and their frequencies
-        # (a common one is read in id order and stops at the limit; a rare one through GIN).
-        tsquery = literal(_tsquery(q, district), Text).compile(
-            dialect=db.session.get_bind().dialect, compile_kwargs={"literal_binds": True})
-        return (select(Enterprise.id)
-                .where(Enterprise.search_terms.op("@@")(text(f"{tsquery}::tsquery")))
-                .order_by(Enterprise.id))
+        # (a common one is read in id order and stops at the limit; a rare one through GIN),
+        # and no generic plan of a prepared statement ever reads every match.
+        tsquery = _sql_literal(_tsquery(q, district))
+        return (select(_E.c.id)
+                .where(_E.c.search_terms.op("@@")(text(f"{tsquery}::tsquery")))
+                .order_by(_E.c.id))
     fts = table(FTS_TABLE, column("rowid", Integer))
-    return (select(fts.c.rowid)
+    return (select(fts.c.rowid.label("id"))
             .where(literal_column(FTS_TABLE).op("MATCH")(_fts5_query(q, district)))
             .order_by(fts.c.rowid))
 
@@ -306,36 +254,100 @@ def full_text_condition(q: Query) -> Any:
     (the staff search) through the same index."""
     if _postgresql():
         return full_text_ids(q).whereclause
-    return Enterprise.id.in_(full_text_ids(q).order_by(None))
+    return _E.c.id.in_(full_text_ids(q).order_by(None))
 
 
-def _the_rest(q: Query) -> Callable[[str | None, int], list[int]]:
-    def tier(district: str | None, want: int) -> list[int]:
-        # The district is part of the full-text query, not a filter after it.
-        return list(db.session.execute(full_text_ids(q, district).limit(want)).scalars())
+@functools.lru_cache(maxsize=64)
+def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> str:
+    """The statement of every tier for one shape of query (written once, as SQL text: building
+    it with the expression language on every search cost more than running it).
 
-    return tier
+    Rows are (tier, key, id); each tier is one index scan, limited to ``:want`` rows in its
+    order. PostgreSQL compares in the "C" collation (code point order, as Python and SQLite
+    do; the search migration's indexes are built on it). The full-text query comes as
+    ``{match}``: a parameter on SQLite, an inline literal on PostgreSQL (see full_text_ids).
+    """
+    collate = ' COLLATE "C"' if postgresql else ""
+    name, pinyin = f"name{collate}", f"replace(name_pinyin, ' ', ''){collate}"
+    initials, code = f"name_initials{collate}", f"uscc{collate}"
+    where_district = " AND district = :district" if district else ""
+
+    def scan(tier: int, key: str, condition: str, order: str) -> str:
+        return (f"SELECT * FROM (SELECT {tier} AS tier, {key} AS k, id FROM enterprises "
+                f"WHERE {condition}{where_district} ORDER BY {order} LIMIT :want) AS t{tier}")
+
+    def prefix(column: str, value: str) -> str:
+        return f"{column} >= :{value} AND {column} < :{value}_end"
+
+    # Tier 0, one scan per condition (each has its own index; an OR next to the district's
+    # equality would let SQLite read the whole district): the whole name, the whole USCC, the
+    # whole pinyin or initials of the first reading (the stored value up to the first "|").
+    scans = [scan(0, "''", "name = :text", "id")]
+    if uscc:
+        scans.append(scan(0, "''", "uscc = :uscc", "id"))
+    if letters:
+        for column in (pinyin, initials):
+            scans.append(scan(0, "''", f"{column} = :letters", "id"))
+            scans.append(scan(0, "''", prefix(column, "reading"), "id"))
+    # Tiers 1 to 4: the name, the pinyin, the initials, the USCC starting with the query.
+    scans.append(scan(1, "name", prefix(name, "text"), f"{name}, id"))
+    if letters:
+        scans.append(scan(2, "replace(name_pinyin, ' ', '')", prefix(pinyin, "letters"),
+                          f"{pinyin}, id"))
+        scans.append(scan(3, "name_initials", prefix(initials, "letters"), f"{initials}, id"))
+    if uscc:
+        scans.append(scan(4, "uscc", prefix(code, "uscc"), f"{code}, id"))
+    # Tier 5: every other match, from the full-text index in id order (the district is part of
+    # the full-text query).
+    if postgresql:
+        scans.append("SELECT * FROM (SELECT 5 AS tier, '' AS k, id FROM enterprises "
+                     "WHERE search_terms @@ {match}::tsquery ORDER BY id LIMIT :want) AS t5")
+    else:
+        scans.append(f"SELECT * FROM (SELECT 5 AS tier, '' AS k, rowid AS id FROM {FTS_TABLE} "
+                     f"WHERE {FTS_TABLE} MATCH :match ORDER BY rowid LIMIT :want) AS t5")
+    return "\nUNION ALL ".join(scans)
+
+
+def _end(prefix: str) -> str:
+    # A prefix of nothing but U+10FFFF has no successor: no name holds such a thing.
+    return _successor(prefix) or prefix + "\U0010ffff" * 8
 
 
 def _matching_ids(q: Query, district: str | None, want: int) -> list[int]:
-    """The first ``want`` matches in rank order."""
-    tiers: list[Callable[[str | None, int], list[int]]] = [
-        lambda d, w: _whole(q, d, w), _prefix_tier(Enterprise.name, q.text)]
+    """The first ``want`` matches in rank order.
+
+    A tier's first ``want`` rows hold at least ``want - len(found)`` rows of no earlier tier,
+    or the tier has no more: so ``want`` rows a tier are enough, whatever the number of
+    matches. Python puts the rows in order (code point order, as the scans) and drops the
+    repeats.
+    """
+    postgresql = _postgresql()
+    sql = _ranked_sql(postgresql, q.letters is not None, q.uscc is not None, bool(district))
+    params: dict[str, Any] = {"want": want, "text": q.text, "text_end": _end(q.text)}
+    if district:
+        params["district"] = district
     if q.letters is not None:
-        tiers += [_prefix_tier(_pinyin_key(), q.letters),
-                  _prefix_tier(Enterprise.name_initials, q.letters)]
+        reading = q.letters + READING_SEPARATOR
+        params.update(letters=q.letters, letters_end=_end(q.letters), reading=reading,
+                      reading_end=_end(reading))
     if q.uscc is not None:
-        tiers.append(_prefix_tier(Enterprise.uscc, q.uscc))
-    tiers.append(_the_rest(q))
+        params.update(uscc=q.uscc, uscc_end=_end(q.uscc))
+    if postgresql:
+        sql = sql.replace("{match}", _sql_literal(_tsquery(q, district)))
+    else:
+        params["match"] = _fts5_query(q, district)
+    rows = sorted(db.session.execute(text(sql), params).all())
     found: list[int] = []
     seen: set[int] = set()
-    for tier in tiers:
-        # A tier's first `want` rows hold at least `want - len(found)` new ones, or it has
-        # no more: either way, no tier is read further.
-        for i in tier(district, want):
-            if i not in seen:
-                seen.add(i)
-                found.append(i)
-        if len(found) >= want:
-            break
+    for _tier, _key, i in rows:
+        if i not in seen:
+            seen.add(i)
+            found.append(i)
     return found[:want]
+
+
+def _sql_literal(value: str) -> str:
+    # The full-text query holds escaped terms only (credit.names.escape_term): no backslash,
+    # and quotes only as the lexemes' own delimiters, doubled here.
+    assert "\\" not in value
+    return "'" + value.replace("'", "''") + "'"

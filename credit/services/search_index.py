@@ -19,6 +19,10 @@ from credit.names import search_document
 
 #: SQLite's FTS5 table (external content: the documents are enterprises.search_terms).
 FTS_TABLE = "enterprise_search"
+#: Its prefix indexes: the pinyin mark (3 letters) and 1 to 6 letters of a syllable, so that a
+#: partial last syllable is one doclist read in id order, not a merge of every syllable that
+#: starts with it (credit.names.PINYIN).
+FTS_PREFIXES = "4 5 6 7 8 9"
 
 _BATCH = 20_000
 

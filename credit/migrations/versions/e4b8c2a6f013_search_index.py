@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
-from credit.services.search_index import FTS_TABLE, fill
+from credit.services.search_index import FTS_PREFIXES, FTS_TABLE, fill
 
 # revision identifiers, used by Alembic.
 revision = 'e4b8c2a6f013'
@@ -70,7 +70,7 @@ def upgrade():
     else:
         op.execute(f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(search_terms, "
                    "content='enterprises', content_rowid='id', tokenize='ascii', "
-                   "columnsize=0)")
+                   f"columnsize=0, prefix='{FTS_PREFIXES}')")
         op.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
         for name, body in _TRIGGERS.items():
             op.execute(f"CREATE TRIGGER {name} {body}")

@@ -152,20 +152,22 @@ _ESCAPE_TABLE = str.maketrans(_ESCAPES)
 def escape_term(term: str) -> str:
     """A term as stored and queried: ASCII letters and digits and non-ASCII characters as they
     are, every other ASCII character escaped (terms are lowercase already)."""
+    if term.isalnum():  # the usual case, and quick (ESCAPE itself is not alphanumeric)
+        return term
     return term.translate(_ESCAPE_TABLE)
 
 
 def fts5_document(terms: Iterable[str]) -> str:
     """The terms as the document of SQLite's FTS5 table (``tokenize='ascii'``): one token each,
     in order."""
-    return " ".join(escape_term(t) for t in terms)
+    return " ".join([escape_term(t) for t in terms])
 
 
 def tsvector_text(terms: Iterable[str]) -> str:
     """The terms as a PostgreSQL ``tsvector`` literal with their positions (from 1), so that
     phrase queries see which terms follow which. No parser runs on it: the input function of
     ``tsvector`` keeps every lexeme as written."""
-    return " ".join(f"'{escape_term(t)}':{n}" for n, t in enumerate(terms, 1))
+    return " ".join([f"'{escape_term(t)}':{n}" for n, t in enumerate(terms, 1)])
 
 
 def search_document(name: str, name_pinyin: str, name_initials: str, district: str,

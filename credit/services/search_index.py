@@ -54,17 +54,20 @@ def _documents(rows, dialect: str) -> list[tuple[int, str]]:
 def fill(connection: Connection, *, batch: int = _BATCH,
          progress: Callable[[int], None] | None = None) -> int:
     """Write ``search_terms`` of every enterprise whose stored value is not the current one;
-    returns how many rows were read."""
+    returns how many rows were read.
+
+    PostgreSQL: the documents are streamed (COPY) into a temporary table, then one UPDATE
+    joins it (a hash join, one pass over enterprises). SQLite: one executemany a batch.
+    """
     dialect = connection.dialect.name
     done = 0
     if dialect == "postgresql":
+        connection.execute(sa.text("DROP TABLE IF EXISTS search_fill"))
         connection.execute(sa.text(
-            "CREATE TEMP TABLE IF NOT EXISTS search_fill (id integer PRIMARY KEY, terms tsvector)"
-            " ON COMMIT DROP"))
+            "CREATE TEMP TABLE search_fill (id integer NOT NULL, terms tsvector)"))
     for rows in _batches(connection, batch):
         documents = _documents(rows, dialect)
         if dialect == "postgresql":
-            connection.execute(sa.text("TRUNCATE search_fill"))
             cursor = connection.connection.dbapi_connection.cursor()
             try:
                 with cursor.copy("COPY search_fill (id, terms) FROM STDIN") as copy:
@@ -72,9 +75,6 @@ def fill(connection: Connection, *, batch: int = _BATCH,
                         copy.write_row(row)
             finally:
                 cursor.close()
-            connection.execute(sa.text(
-                "UPDATE enterprises AS e SET search_terms = f.terms FROM search_fill AS f "
-                "WHERE e.id = f.id AND e.search_terms IS DISTINCT FROM f.terms"))
         else:
             connection.execute(
                 sa.text("UPDATE enterprises SET search_terms = :terms "
@@ -84,7 +84,11 @@ def fill(connection: Connection, *, batch: int = _BATCH,
         if progress is not None:
             progress(done)
     if dialect == "postgresql":
-        connection.execute(sa.text("DROP TABLE IF EXISTS search_fill"))
+        connection.execute(sa.text("ANALYZE search_fill"))
+        connection.execute(sa.text(
+            "UPDATE enterprises AS e SET search_terms = f.terms FROM search_fill AS f "
+            "WHERE e.id = f.id AND e.search_terms IS DISTINCT FROM f.terms"))
+        connection.execute(sa.text("DROP TABLE search_fill"))
     return done
 
 

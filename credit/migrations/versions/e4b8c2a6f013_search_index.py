@@ -62,24 +62,33 @@ def upgrade():
     # indexes on SQLite). Nullable: the model and the importer always write it.
     op.add_column('enterprises', sa.Column(
         'search_terms', TSVECTOR() if postgresql else sa.Text(), nullable=True))
-    # Fill first, index after: one pass over the table, no index maintenance per row.
-    fill(bind)
     if postgresql:
-        # Index builds sort in memory up to this (the default, 64MB, spills at 1,000,000 rows).
+        # Fill first, index after: one pass over the table, the indexes built in one go. The
+        # fill must not be a HOT update: an index built over HOT chains whose old versions some
+        # transaction may still see is marked indcheckxmin, and no query uses it until every
+        # transaction older than this one has ended. A passing index on the new column makes
+        # every update of it a plain one.
+        op.execute('CREATE INDEX ix_enterprises_search_fill ON enterprises '
+                   '((search_terms IS NULL))')
+        fill(bind)
+        op.execute('DROP INDEX ix_enterprises_search_fill')
         op.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for name, columns in _PG_INDEXES.items():
+            op.execute(f"CREATE INDEX {name} ON enterprises ({', '.join(columns)})")
         op.execute('CREATE INDEX ix_enterprises_search_terms ON enterprises '
                    'USING gin (search_terms)')
-    else:
-        op.execute(f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(search_terms, "
-                   "content='enterprises', content_rowid='id', tokenize='ascii', "
-                   f"columnsize=0, prefix='{FTS_PREFIXES}')")
-        op.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
-        for name, body in _TRIGGERS.items():
-            op.execute(f"CREATE TRIGGER {name} {body}")
-    for name, columns in (_PG_INDEXES if postgresql else _SQLITE_INDEXES).items():
-        op.execute(f"CREATE INDEX {name} ON enterprises ({', '.join(columns)})")
-    if postgresql:
         op.execute('ANALYZE enterprises')
+        return
+    # SQLite: fill first, index after (one pass over the table, no index maintenance a row).
+    fill(bind)
+    op.execute(f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(search_terms, "
+               "content='enterprises', content_rowid='id', tokenize='ascii', "
+               f"columnsize=0, prefix='{FTS_PREFIXES}')")
+    op.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+    for name, body in _TRIGGERS.items():
+        op.execute(f"CREATE TRIGGER {name} {body}")
+    for name, columns in _SQLITE_INDEXES.items():
+        op.execute(f"CREATE INDEX {name} ON enterprises ({', '.join(columns)})")
 
 
 def downgrade():

@@ -325,3 +325,19 @@ def test_staff_condition_goes_through_the_index(db):
     assert enterprise_condition("  ") is None
     compiled = str(enterprise_condition("恒泰").compile(dialect=db.session.get_bind().dialect))
     assert "enterprise_search" in compiled or "@@" in compiled
+
+
+def test_the_page_says_when_results_stop_at_the_cap(db, client, monkeypatch):
+    import portal.views
+
+    monkeypatch.setattr(search, "MAX_RESULTS", 25)
+    monkeypatch.setattr(portal.views, "MAX_RESULTS", 25)
+    for n in range(30):
+        add(db, f"佳木斯市{n:02d}号有限公司")
+    db.session.commit()
+    first = client.get("/search", query_string={"q": "有限"}).get_data(as_text=True)
+    assert "匹配的企业超过25家" not in first
+    last = client.get("/search", query_string={"q": "有限", "page": 2}).get_data(as_text=True)
+    assert "匹配的企业超过25家，只列出前25家" in last
+    api = client.get("/api/v1/search", query_string={"q": "有限", "page": 2}).get_json()
+    assert set(api) == {"items", "page", "per_page", "next"} and api["next"] is None

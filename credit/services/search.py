@@ -265,7 +265,7 @@ def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> 
     Rows are (tier, key, id); each tier is one index scan, limited to ``:want`` rows in its
     order. PostgreSQL compares in the "C" collation (code point order, as Python and SQLite
     do; the search migration's indexes are built on it). The full-text query comes as
-    ``{match}``: a parameter on SQLite, an inline literal on PostgreSQL (see full_text_ids).
+    ``:match`` on SQLite; PostgreSQL reads it apart (:func:`_postgresql_rest`).
     """
     collate = ' COLLATE "C"' if postgresql else ""
     name, pinyin = f"name{collate}", f"replace(name_pinyin, ' ', ''){collate}"
@@ -298,14 +298,57 @@ def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> 
     if uscc:
         scans.append(scan(4, "uscc", prefix(code, "uscc"), f"{code}, id"))
     # Tier 5: every other match, from the full-text index in id order (the district is part of
-    # the full-text query).
-    if postgresql:
-        scans.append("SELECT * FROM (SELECT 5 AS tier, '' AS k, id FROM enterprises "
-                     "WHERE search_terms @@ {match}::tsquery ORDER BY id LIMIT :want) AS t5")
-    else:
+    # the full-text query). PostgreSQL: a statement of its own (_postgresql_rest).
+    if not postgresql:
         scans.append(f"SELECT * FROM (SELECT 5 AS tier, '' AS k, rowid AS id FROM {FTS_TABLE} "
                      f"WHERE {FTS_TABLE} MATCH :match ORDER BY rowid LIMIT :want) AS t5")
     return "\nUNION ALL ".join(scans)
+
+
+#: PostgreSQL walks at most this many ids in order before it asks GIN for every match.
+WALK = 1_000
+
+
+def _planner(**settings: str) -> None:
+    for name, value in settings.items():
+        db.session.execute(text(f"SET LOCAL {name} = {value}"))
+
+
+def _postgresql_rest(q: Query, district: str | None, want: int) -> list[int]:
+    """Tier 5 on PostgreSQL: the first ``want`` matches by id.
+
+    GIN cannot return matches in id order, reading every match of a common term through it
+    costs the whole posting list, and the planner cannot tell how terms correlate (``木斯`` is
+    in every name of the city's districts and in none of the counties': with a county it
+    expects thousands of matches where there are none, and would walk every id). So:
+
+    1. the first WALK ids (of the district: index (district, id)) are read in order and
+       matched one by one: when a page's worth matches, those are the first (common terms);
+    2. otherwise the matches are rare: GIN gives all of them (the district a term of the same
+       query), sorted here.
+
+    Each statement tells the planner which plan it is for (and no JIT: a forced plan looks
+    expensive to it, and compiling would cost more than running).
+    """
+    walked = select(_E.c.id, _E.c.search_terms).order_by(_E.c.id).limit(WALK)
+    if district:
+        walked = walked.where(_E.c.district == district)
+    walked = walked.subquery()
+    matched = text(f"search_terms @@ {_sql_literal(_tsquery(q, None))}::tsquery")
+    _planner(enable_bitmapscan="off", enable_seqscan="off", jit="off")
+    try:
+        ids = list(db.session.execute(
+            select(walked.c.id).where(matched).order_by(walked.c.id).limit(want)).scalars())
+    finally:
+        _planner(enable_bitmapscan="DEFAULT", enable_seqscan="DEFAULT", jit="DEFAULT")
+    if len(ids) >= want:
+        return ids
+    matched = text(f"search_terms @@ {_sql_literal(_tsquery(q, district))}::tsquery")
+    _planner(enable_seqscan="off", enable_indexscan="off", jit="off")
+    try:
+        return sorted(db.session.execute(select(_E.c.id).where(matched)).scalars())[:want]
+    finally:
+        _planner(enable_seqscan="DEFAULT", enable_indexscan="DEFAULT", jit="DEFAULT")
 
 
 def _end(prefix: str) -> str:
@@ -332,11 +375,12 @@ def _matching_ids(q: Query, district: str | None, want: int) -> list[int]:
                       reading_end=_end(reading))
     if q.uscc is not None:
         params.update(uscc=q.uscc, uscc_end=_end(q.uscc))
-    if postgresql:
-        sql = sql.replace("{match}", _sql_literal(_tsquery(q, district)))
-    else:
+    if not postgresql:
         params["match"] = _fts5_query(q, district)
-    rows = sorted(db.session.execute(text(sql), params).all())
+    rows = db.session.execute(text(sql), params).all()
+    if postgresql:
+        rows += [(5, "", i) for i in _postgresql_rest(q, district, want)]
+    rows.sort()
     found: list[int] = []
     seen: set[int] = set()
     for _tier, _key, i in rows:

@@ -42,6 +42,8 @@ _PG_INDEXES = {
     'ix_enterprises_search_district_initials': ['district', 'name_initials COLLATE "C"', 'id'],
     'ix_enterprises_search_uscc': ['uscc COLLATE "C"'],
     'ix_enterprises_search_district_uscc': ['district', 'uscc COLLATE "C"'],
+    # The last tier walks a district's ids in order when its matches are many.
+    'ix_enterprises_search_district_id': ['district', 'id'],
 }
 
 _DELETE = (f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_terms) "

@@ -13,7 +13,8 @@ Rules (after NFKC, so full-width ``ＡＢ１`` reads as ``AB1``; ASCII whitespac
   and the initials of its syllables anywhere (``htmy``).
 - A query of :data:`MIN_USCC_PREFIX` to 18 characters of the USCC alphabet (any case) also
   matches the codes that start with it; a whole code finds its enterprise.
-- ``%``, ``_``, quotes, backslashes and markup are plain characters.
+- ``%``, ``_``, quotes, backslashes, markup and full-text syntax (``"``, ``*``, ``NEAR``, ``:``,
+  ``-``, ...) are plain characters.
 
 Order: whole name, whole USCC, whole pinyin or whole initials first; then names starting with
 the query; then pinyin, then initials starting with it; then USCCs starting with it; then every

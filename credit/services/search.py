@@ -310,9 +310,13 @@ def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> 
 WALK = 1_000
 
 
-def _planner(**settings: str) -> None:
-    for name, value in settings.items():
-        db.session.execute(text(f"SET LOCAL {name} = {value}"))
+def _planner(**settings: str | None) -> None:
+    """Set planner settings for the rest of the transaction in one round trip (None: back to
+    the session's own value)."""
+    parts = [f"set_config('{name}', '{value}', true)" if value is not None else
+             f"set_config('{name}', (SELECT reset_val FROM pg_settings WHERE name = '{name}'), "
+             "true)" for name, value in settings.items()]
+    db.session.execute(text("SELECT " + ", ".join(parts)))
 
 
 def _postgresql_rest(q: Query, district: str | None, want: int) -> list[int]:
@@ -341,7 +345,7 @@ def _postgresql_rest(q: Query, district: str | None, want: int) -> list[int]:
         ids = list(db.session.execute(
             select(walked.c.id).where(matched).order_by(walked.c.id).limit(want)).scalars())
     finally:
-        _planner(enable_bitmapscan="DEFAULT", enable_seqscan="DEFAULT", jit="DEFAULT")
+        _planner(enable_bitmapscan=None, enable_seqscan=None, jit=None)
     if len(ids) >= want:
         return ids
     matched = text(f"search_terms @@ {_sql_literal(_tsquery(q, district))}::tsquery")
@@ -349,7 +353,7 @@ def _postgresql_rest(q: Query, district: str | None, want: int) -> list[int]:
     try:
         return sorted(db.session.execute(select(_E.c.id).where(matched)).scalars())[:want]
     finally:
-        _planner(enable_seqscan="DEFAULT", enable_indexscan="DEFAULT", jit="DEFAULT")
+        _planner(enable_seqscan=None, enable_indexscan=None, jit=None)
 
 
 def _end(prefix: str) -> str:

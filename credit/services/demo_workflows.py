@@ -332,7 +332,8 @@ def _reports(today: dt.date, staff: dict[str, User]) -> int:
                               "在超市购买的该企业大米有异味，包装上生产日期模糊不清。",
                               occurred_on=today - dt.timedelta(days=3),
                               contact=reports.Contact("张女士", "13800000000")),
-        reports.submit_report(firms[-1].name, "short_weight",
+        # by USCC: in a big archive another firm may have the same name
+        reports.submit_report(firms[-1].uscc, "short_weight",
                               "标称5公斤的袋装产品，实际称重只有4.6公斤左右。"),
         reports.submit_report("江边一家没有招牌的小作坊", "counterfeit",
                               "在小作坊里灌装所谓的品牌白酒，没有任何标签和许可证。"),

@@ -254,6 +254,29 @@ def _demo_walk(today: dt.date) -> None:
                    f"{DEMO_ENTERPRISE_ACCOUNTS[username]}), password {DEMO_PASSWORD}")
 
 
+search_cli = AppGroup("search", help="The public search's index.")
+credit_cli.add_command(search_cli)
+
+
+@search_cli.command("reindex")
+def search_reindex_command() -> None:
+    """Recompute every enterprise's full-text terms and rebuild the index (safe to repeat)."""
+    from credit.services.search_index import reindex
+
+    total = db.session.scalar(select(func.count()).select_from(Enterprise)) or 0
+    with click.progressbar(length=total, label="Reindexing", file=sys.stderr) as bar:
+        done = 0
+
+        def progress(count: int) -> None:
+            nonlocal done
+            bar.update(count - done)
+            done = count
+
+        reindex(db.session.connection(), progress=progress)
+    db.session.commit()
+    click.echo(f"Search index rebuilt: {total} enterprises.")
+
+
 user_cli = AppGroup("user", help="User accounts.")
 credit_cli.add_command(user_cli)
 

@@ -1,9 +1,10 @@
 """Enterprise names as search sees them: pinyin readings, initials and full-text index terms.
 
 Pure functions, no database: the model and the importer call :func:`pinyin_columns` when a name
-is written; the search service calls the query-side functions; the full-text indexes of both
-databases are built from :func:`index_terms` (SQLite calls it from its triggers, PostgreSQL
-runs the same rules in SQL, see the search migration). ``docs/search.md`` explains the rules.
+is written, and :func:`search_document` when a name or district is written; the search service
+calls the query-side functions. The full-text indexes of both databases are built from the
+stored ``search_terms`` column, which holds :func:`index_terms` rendered for the database
+(an FTS5 document on SQLite, a ``tsvector`` on PostgreSQL). ``docs/search.md`` explains why.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from pypinyin.style import convert
 #: Separates the readings of a name in ``name_pinyin`` and ``name_initials``.
 READING_SEPARATOR = "|"
 #: A term between two readings, so that no phrase spans the end of one and the start of the
-#: next. Every other term starts with a field letter, so no query ever contains it.
+#: next. Every other term starts with a field mark, so no query ever contains it.
 BARRIER = "|"
-#: Field letters that start every index term: name characters, pinyin, initials, district.
-CHARS, PINYIN, INITIALS, DISTRICT = "c", "p", "i", "d"
+#: Field marks that start every index term: name characters, pinyin, initials, district.
+#: The pinyin mark is 3 letters long so that every pinyin term has 4 characters or more while
+#: the bigram terms have 3: SQLite's prefix indexes (4 to 9 characters: the mark and a partial
+#: syllable of 1 to 6 letters) then hold pinyin terms only.
+CHARS, PINYIN, INITIALS, DISTRICT = "c", "pyn", "i", "d"
 
 _ASCII_WHITESPACE = " \t\n\r\f\v"
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz",
@@ -121,7 +125,7 @@ def index_terms(name: str, name_pinyin: str, name_initials: str, district: str) 
 
     Character bigrams of the plain name (a 2-character query is one term, a longer one a phrase
     of overlapping bigrams), the pinyin syllables of each reading, the bigrams of each
-    reading's initials, and the district. Each term starts with its field letter.
+    reading's initials, and the district. Each term starts with its field mark.
     """
     terms = [CHARS + b for b in _bigrams(plain_text(name))]
     for field, values in ((PINYIN, [r.split() for r in name_pinyin.split(READING_SEPARATOR)]),
@@ -133,6 +137,45 @@ def index_terms(name: str, name_pinyin: str, name_initials: str, district: str) 
             terms.extend(field + unit for unit in units)
     terms.append(DISTRICT + district)
     return terms
+
+
+#: Escapes the ASCII signs of a term (``%`` is ``ESCAPE + "25"``), so that every term is one
+#: token for SQLite's ``ascii`` tokenizer (which splits at ASCII signs) and needs no quoting
+#: in an FTS5 query or a ``tsvector`` / ``tsquery``. A private-use character of plane 15, so
+#: never typed; written ``ESCAPE + "zz"`` when a name holds it anyway.
+ESCAPE = "\U000f0000"
+_ESCAPES = {chr(c): ESCAPE + f"{c:02x}" for c in range(128) if not chr(c).isalnum()}
+_ESCAPES[ESCAPE] = ESCAPE + "zz"
+_ESCAPE_TABLE = str.maketrans(_ESCAPES)
+
+
+def escape_term(term: str) -> str:
+    """A term as stored and queried: ASCII letters and digits and non-ASCII characters as they
+    are, every other ASCII character escaped (terms are lowercase already)."""
+    if term.isalnum():  # the usual case, and quick (ESCAPE itself is not alphanumeric)
+        return term
+    return term.translate(_ESCAPE_TABLE)
+
+
+def fts5_document(terms: Iterable[str]) -> str:
+    """The terms as the document of SQLite's FTS5 table (``tokenize='ascii'``): one token each,
+    in order."""
+    return " ".join([escape_term(t) for t in terms])
+
+
+def tsvector_text(terms: Iterable[str]) -> str:
+    """The terms as a PostgreSQL ``tsvector`` literal with their positions (from 1), so that
+    phrase queries see which terms follow which. No parser runs on it: the input function of
+    ``tsvector`` keeps every lexeme as written."""
+    return " ".join([f"'{escape_term(t)}':{n}" for n, t in enumerate(terms, 1)])
+
+
+def search_document(name: str, name_pinyin: str, name_initials: str, district: str,
+                    dialect: str) -> str:
+    """The value of the ``search_terms`` column for a database dialect (``sqlite`` or
+    ``postgresql``)."""
+    terms = index_terms(name, name_pinyin, name_initials, district)
+    return tsvector_text(terms) if dialect == "postgresql" else fts5_document(terms)
 
 
 # -- the query side ---------------------------------------------------------------------------

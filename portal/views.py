@@ -27,7 +27,7 @@ from credit.extensions import db, limiter
 from credit.industries import division_choices
 from credit.services import disclosure
 from credit.services.reports import Contact, submit_report
-from credit.services.search import find_enterprise, search_enterprises
+from credit.services.search import MAX_RESULTS, find_enterprise, search_enterprises
 from credit.uscc import is_valid_uscc
 from credit.vocabulary import DISTRICTS
 from credit.workflows.errors import InvalidInput
@@ -83,7 +83,7 @@ def search():
         else:
             listings = disclosure.listings_for_many(item.uscc for item in result.items)
     html = render_template("portal/search.html", args=args, result=result, listings=listings,
-                           problem=problem, districts=DISTRICTS)
+                           problem=problem, districts=DISTRICTS, max_results=MAX_RESULTS)
     return html, (400 if problem else 200)
 
 

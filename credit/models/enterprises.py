@@ -13,13 +13,15 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    event,
     func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import Mapped, attributes, mapped_column, relationship, validates
 
 from credit.extensions import db
-from credit.names import pinyin_columns
+from credit.names import pinyin_columns, search_document
 from credit.vocabulary import DISTRICTS, NAME_MAX, QUALIFICATIONS
 
 
@@ -64,6 +66,12 @@ class Enterprise(db.Model):
     # give them too, as the importer does): what search matches Latin-letter queries against.
     name_pinyin: Mapped[str] = mapped_column(Text)
     name_initials: Mapped[str] = mapped_column(Text)
+    # The public search's full-text terms (credit.names.search_document): an FTS5 document on
+    # SQLite (the table enterprise_search follows it by triggers), a tsvector on PostgreSQL
+    # (GIN index). Written with the name or the district by the events below; Core writes must
+    # give it too, as the importer does. docs/search.md.
+    search_terms: Mapped[str | None] = mapped_column(
+        Text().with_variant(TSVECTOR(), "postgresql"), deferred=True)
 
     records = relationship(
         "Record", back_populates="enterprise", cascade="all, delete-orphan",
@@ -79,3 +87,22 @@ class Enterprise(db.Model):
 
     def __repr__(self) -> str:
         return f"<Enterprise {self.uscc} {self.name}>"
+
+
+def _write_search_terms(connection, target: Enterprise, always: bool) -> None:
+    if not always and not any(attributes.get_history(target, key).has_changes()
+                              for key in ("name", "district")):
+        return
+    target.search_terms = search_document(target.name, target.name_pinyin,
+                                          target.name_initials, target.district,
+                                          connection.dialect.name)
+
+
+@event.listens_for(Enterprise, "before_insert")
+def _search_terms_on_insert(_mapper, connection, target: Enterprise) -> None:
+    _write_search_terms(connection, target, always=True)
+
+
+@event.listens_for(Enterprise, "before_update")
+def _search_terms_on_update(_mapper, connection, target: Enterprise) -> None:
+    _write_search_terms(connection, target, always=False)

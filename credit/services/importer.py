@@ -25,7 +25,7 @@ from sqlalchemy import insert, select
 
 from credit.extensions import db
 from credit.models import Enterprise, GradeTrigger, Record, User
-from credit.names import pinyin_columns
+from credit.names import pinyin_columns, search_document
 from credit.permissions import is_recorder
 from credit.services import audit
 from credit.services.bulk import end_batch, insert_rows, update_rows
@@ -179,6 +179,16 @@ def write_enterprises(
     return result
 
 
+def _search_columns(values: dict, dialect: str) -> dict[str, str]:
+    """What the model's events write with a name (Core writes skip them): the pinyin columns
+    and the full-text terms."""
+    columns = pinyin_columns(values["name"])
+    return {**columns,
+            "search_terms": search_document(values["name"], columns["name_pinyin"],
+                                            columns["name_initials"], values["district"],
+                                            dialect)}
+
+
 def _write_batch(chunk: list[dict], result: ImportResult, source: str,
                  actor_id: int | None, jurisdiction: str | None) -> None:
     values = [enterprise_values(obj) for obj in chunk]
@@ -197,7 +207,8 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
                     raise NotPermitted(f"enterprise {v['uscc']} is in {district}, outside "
                                        "your jurisdiction; nothing may be written")
     provenance = {} if actor_id is None else {"recorded_by_id": actor_id}
-    new = [{**v, **pinyin_columns(v["name"]), **provenance}
+    dialect = db.session.get_bind().dialect.name
+    new = [{**v, **_search_columns(v, dialect), **provenance}
            for v in values if v["uscc"] not in existing]
     ids = {row.uscc: row.id for row in existing.values()}
     if new:
@@ -212,7 +223,7 @@ def _write_batch(chunk: list[dict], result: ImportResult, source: str,
     for v in values:
         old = existing.get(v["uscc"])
         if old is not None and any(getattr(old, c) != v[c] for c in ENTERPRISE_COLUMNS):
-            changed.append({"id": old.id, **v, **pinyin_columns(v["name"])})
+            changed.append({"id": old.id, **v, **_search_columns(v, dialect)})
             logged.append(audit.Change("enterprise.update", "enterprise", old.id, actor_id,
                                        before={c: getattr(old, c) for c in ENTERPRISE_COLUMNS},
                                        after=v))

@@ -13,7 +13,8 @@ Rules (after NFKC, so full-width ``ＡＢ１`` reads as ``AB1``; ASCII whitespac
   and the initials of its syllables anywhere (``htmy``).
 - A query of :data:`MIN_USCC_PREFIX` to 18 characters of the USCC alphabet (any case) also
   matches the codes that start with it; a whole code finds its enterprise.
-- ``%``, ``_``, quotes, backslashes and markup are plain characters.
+- ``%``, ``_``, quotes, backslashes, markup and full-text syntax (``"``, ``*``, ``NEAR``, ``:``,
+  ``-``, ...) are plain characters.
 
 Order: whole name, whole USCC, whole pinyin or whole initials first; then names starting with
 the query; then pinyin, then initials starting with it; then USCCs starting with it; then every
@@ -24,15 +25,33 @@ received them); the last tier by id. Only the first :data:`MAX_RESULTS` matches 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import (
+    Integer,
+    column,
+    literal_column,
+    select,
+    table,
+    text,
+)
 
 from credit.extensions import db
 from credit.models import Enterprise
-from credit.names import compact, plain_text, segmentations
+from credit.names import (
+    DISTRICT,
+    READING_SEPARATOR,
+    escape_term,
+    initials_terms,
+    pinyin_phrases,
+    plain_text,
+    query_bigrams,
+)
+from credit.services.search_index import FTS_TABLE
 from credit.uscc import ALPHABET, USCC_LENGTH, is_valid_uscc
 from credit.vocabulary import DISTRICTS
 from credit.workflows.errors import InvalidInput
@@ -41,7 +60,7 @@ MIN_QUERY_LENGTH = 2
 MIN_USCC_PREFIX = 6
 MAX_PER_PAGE = 100
 #: Pages reach this many matches at most: refine the query to see others.
-MAX_RESULTS = 10_000
+MAX_RESULTS = 2_000
 
 _ASCII_WHITESPACE = str.maketrans("", "", " \t\n\r\f\v")
 _LETTERS = re.compile(r"[a-z]+")
@@ -66,6 +85,8 @@ class SearchPage:
     page: int
     per_page: int
     has_next: bool
+    #: More than MAX_RESULTS matches, and this page is at or past the last one served.
+    truncated: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,8 +115,9 @@ def parse_query(query: str) -> Query | None:
     )
 
 
-_COLUMNS = (Enterprise.uscc, Enterprise.name, Enterprise.district, Enterprise.established_on,
-            Enterprise.industry, Enterprise.address)
+_E = Enterprise.__table__
+_COLUMNS = (_E.c.uscc, _E.c.name, _E.c.district, _E.c.established_on, _E.c.industry,
+            _E.c.address)
 
 
 def _public(row) -> PublicEnterprise:
@@ -121,20 +143,25 @@ def search_enterprises(query: str, *, district: str | None = None, page: int = 1
 
     ``district`` (one of the 11 jurisdictions; None or empty for all) narrows the search.
     Raises :class:`InvalidInput` for a page below 1, ``per_page`` outside 1..100 or an unknown
-    district. There is no total count: ``has_next`` says whether another page follows.
+    district. There is no total count: ``has_next`` says whether another page follows, and
+    ``truncated`` whether matches beyond :data:`MAX_RESULTS` exist that no page reaches (set
+    on the last page, and on pages past it).
     """
     _check(district, page, per_page)
     parsed = parse_query(query)
-    start = (page - 1) * per_page
-    if parsed is None or start >= MAX_RESULTS:
+    if parsed is None or "\x00" in parsed.text:  # no name holds NUL (PostgreSQL cannot)
         return SearchPage((), page, per_page, False)
+    start = (page - 1) * per_page
     stop = min(start + per_page, MAX_RESULTS)
-    ids = _matching_ids(parsed, district or None, start, stop - start + 1)
-    has_next = len(ids) > stop - start and stop < MAX_RESULTS
-    ids = ids[:stop - start]
+    # One match more than the page needs tells whether another page (or match) follows.
+    ids = _matching_ids(parsed, district or None, stop + 1)
+    has_next = len(ids) > stop and stop < MAX_RESULTS
+    truncated = len(ids) > MAX_RESULTS and stop >= MAX_RESULTS
+    ids = ids[start:stop]
     rows = {row.id: row for row in db.session.execute(
-        select(Enterprise.id, *_COLUMNS).where(Enterprise.id.in_(ids)))} if ids else {}
-    return SearchPage(tuple(_public(rows[i]) for i in ids), page, per_page, has_next)
+        select(_E.c.id, *_COLUMNS).where(_E.c.id.in_(ids)))} if ids else {}
+    return SearchPage(tuple(_public(rows[i]) for i in ids), page, per_page, has_next,
+                      truncated)
 
 
 def find_enterprise(uscc: str) -> PublicEnterprise | None:
@@ -146,49 +173,230 @@ def find_enterprise(uscc: str) -> PublicEnterprise | None:
 
 
 # -- matching ---------------------------------------------------------------------------------
+#
+# Each tier is one ordered, limited index scan: B-tree ranges for the whole and prefix tiers,
+# the full-text index (SQLite FTS5, PostgreSQL GIN) in id order for the rest. A page needs the
+# first ``want`` matches; a tier's first ``want`` rows hold at least ``want - len(found)`` rows
+# of no earlier tier, or it has no more, so no tier is read further than ``want`` rows, whatever
+# the number of matches. All tiers go to the database as one statement (UNION ALL of the
+# limited scans); Python puts them in order and drops the repeats.
 
 
-def _pinyin_contains(units: list[str], letters: str) -> bool:
-    for syllables, tail in segmentations(letters):
-        k = len(syllables)
-        for i in range(len(units) - k):
-            if tuple(units[i:i + k]) == syllables and units[i + k].startswith(tail):
-                return True
-    return False
-
-
-def _rank(q: Query, row) -> tuple | None:
-    """The row's place in the order, or None when the query does not match it."""
-    pinyin_key = row.name_pinyin.replace(" ", "")
-    initials_first = row.name_initials.split("|", 1)[0]
-    if (row.name == q.text or (q.uscc is not None and row.uscc == q.uscc)
-            or (q.letters is not None
-                and q.letters in (compact(row.name_pinyin), initials_first))):
-        return (0, "", row.id)
-    if row.name.startswith(q.text):
-        return (1, row.name, row.id)
-    if q.letters is not None and compact(row.name_pinyin).startswith(q.letters):
-        return (2, pinyin_key, row.id)
-    if q.letters is not None and initials_first.startswith(q.letters):
-        return (3, row.name_initials, row.id)
-    if q.uscc is not None and row.uscc.startswith(q.uscc):
-        return (4, row.uscc, row.id)
-    if q.plain in plain_text(row.name):
-        return (5, "", row.id)
-    if q.letters is not None:
-        if any(_pinyin_contains(r.split(), q.letters) for r in row.name_pinyin.split("|")):
-            return (5, "", row.id)
-        if any(q.letters in initials for initials in row.name_initials.split("|")):
-            return (5, "", row.id)
+def _successor(prefix: str) -> str | None:
+    """The least string after every string that starts with ``prefix`` (code point order), or
+    None when there is none."""
+    while prefix:
+        following = ord(prefix[-1]) + 1
+        if 0xD800 <= following < 0xE000:  # surrogates are no characters
+            following = 0xE000
+        if following <= 0x10FFFF:
+            return prefix[:-1] + chr(following)
+        prefix = prefix[:-1]
     return None
 
 
-def _matching_ids(q: Query, district: str | None, offset: int, limit: int) -> list[int]:
-    # A first, plain version: every name is compared in Python.
-    stmt = select(Enterprise.id, Enterprise.uscc, Enterprise.name, Enterprise.name_pinyin,
-                  Enterprise.name_initials)
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _fts5_query(q: Query, district: str | None) -> str:
+    def phrase(terms: list[str], prefix: bool = False) -> str:
+        return '"' + " ".join(escape_term(t) for t in terms) + '"' + (" *" if prefix else "")
+
+    phrases = [phrase(query_bigrams(q.plain))]
+    if q.letters is not None:
+        phrases += [phrase([*syllables, tail], prefix=True)
+                    for syllables, tail in pinyin_phrases(q.letters)]
+        phrases.append(phrase(initials_terms(q.letters)))
+    match = "(" + " OR ".join(phrases) + ")"
     if district:
-        stmt = stmt.where(Enterprise.district == district)
-    ranked = sorted((key, row.id) for row in db.session.execute(stmt)
-                    if (key := _rank(q, row)) is not None)
-    return [i for _, i in ranked[offset:offset + limit]]
+        match += " AND " + phrase([DISTRICT + district])
+    return match
+
+
+def _tsquery(q: Query, district: str | None) -> str:
+    def phrase(terms: list[str], prefix: bool = False) -> str:
+        lexemes = [f"'{escape_term(t)}'" for t in terms]
+        if prefix:
+            lexemes[-1] += ":*"
+        return "(" + " <-> ".join(lexemes) + ")"
+
+    phrases = [phrase(query_bigrams(q.plain))]
+    if q.letters is not None:
+        phrases += [phrase([*syllables, tail], prefix=True)
+                    for syllables, tail in pinyin_phrases(q.letters)]
+        phrases.append(phrase(initials_terms(q.letters)))
+    match = "(" + " | ".join(phrases) + ")"
+    if district:
+        match += " & " + phrase([DISTRICT + district])
+    return match
+
+
+def full_text_ids(q: Query, district: str | None = None) -> Any:
+    """A SELECT of the ids of the enterprises whose name contains the query, or whose pinyin
+    or initials do (a Latin query): the last tier's condition, and the staff search's.
+    Ordered by id; served by the full-text index."""
+    if _postgresql():
+        # Inline, not a parameter: the planner then sees the lexemes and their frequencies
+        # (a common one is read in id order and stops at the limit; a rare one through GIN),
+        # and no generic plan of a prepared statement ever reads every match.
+        tsquery = _sql_literal(_tsquery(q, district))
+        return (select(_E.c.id)
+                .where(_E.c.search_terms.op("@@")(text(f"{tsquery}::tsquery")))
+                .order_by(_E.c.id))
+    fts = table(FTS_TABLE, column("rowid", Integer))
+    return (select(fts.c.rowid.label("id"))
+            .where(literal_column(FTS_TABLE).op("MATCH")(_fts5_query(q, district)))
+            .order_by(fts.c.rowid))
+
+
+def full_text_condition(q: Query) -> Any:
+    """A WHERE condition on enterprises for :func:`full_text_ids`, to narrow another query
+    (the staff search) through the same index."""
+    if _postgresql():
+        return full_text_ids(q).whereclause
+    return _E.c.id.in_(full_text_ids(q).order_by(None))
+
+
+@functools.lru_cache(maxsize=64)
+def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> str:
+    """The statement of every tier for one shape of query (written once, as SQL text: building
+    it with the expression language on every search cost more than running it).
+
+    Rows are (tier, key, id); each tier is one index scan, limited to ``:want`` rows in its
+    order. PostgreSQL compares in the "C" collation (code point order, as Python and SQLite
+    do; the search migration's indexes are built on it). The full-text query comes as
+    ``:match`` on SQLite; PostgreSQL reads it apart (:func:`_postgresql_rest`).
+    """
+    collate = ' COLLATE "C"' if postgresql else ""
+    name, pinyin = f"name{collate}", f"replace(name_pinyin, ' ', ''){collate}"
+    initials, code = f"name_initials{collate}", f"uscc{collate}"
+    where_district = " AND district = :district" if district else ""
+
+    def scan(tier: int, key: str, condition: str, order: str) -> str:
+        return (f"SELECT * FROM (SELECT {tier} AS tier, {key} AS k, id FROM enterprises "
+                f"WHERE {condition}{where_district} ORDER BY {order} LIMIT :want) AS t{tier}")
+
+    def prefix(column: str, value: str) -> str:
+        return f"{column} >= :{value} AND {column} < :{value}_end"
+
+    # Tier 0, one scan per condition (each has its own index; an OR next to the district's
+    # equality would let SQLite read the whole district): the whole name, the whole USCC, the
+    # whole pinyin or initials of the first reading (the stored value up to the first "|").
+    scans = [scan(0, "''", "name = :text", "id")]
+    if uscc:
+        scans.append(scan(0, "''", "uscc = :uscc", "id"))
+    if letters:
+        for column in (pinyin, initials):
+            scans.append(scan(0, "''", f"{column} = :letters", "id"))
+            scans.append(scan(0, "''", prefix(column, "reading"), "id"))
+    # Tiers 1 to 4: the name, the pinyin, the initials, the USCC starting with the query.
+    scans.append(scan(1, "name", prefix(name, "text"), f"{name}, id"))
+    if letters:
+        scans.append(scan(2, "replace(name_pinyin, ' ', '')", prefix(pinyin, "letters"),
+                          f"{pinyin}, id"))
+        scans.append(scan(3, "name_initials", prefix(initials, "letters"), f"{initials}, id"))
+    if uscc:
+        scans.append(scan(4, "uscc", prefix(code, "uscc"), f"{code}, id"))
+    # Tier 5: every other match, from the full-text index in id order (the district is part of
+    # the full-text query). PostgreSQL: a statement of its own (_postgresql_rest).
+    if not postgresql:
+        scans.append(f"SELECT * FROM (SELECT 5 AS tier, '' AS k, rowid AS id FROM {FTS_TABLE} "
+                     f"WHERE {FTS_TABLE} MATCH :match ORDER BY rowid LIMIT :want) AS t5")
+    return "\nUNION ALL ".join(scans)
+
+
+#: PostgreSQL walks at most this many ids in order before it asks GIN for every match.
+WALK = 1_000
+
+
+def _planner(**settings: str | None) -> None:
+    """Set planner settings for the rest of the transaction in one round trip (None: back to
+    the session's own value)."""
+    parts = [f"set_config('{name}', '{value}', true)" if value is not None else
+             f"set_config('{name}', (SELECT reset_val FROM pg_settings WHERE name = '{name}'), "
+             "true)" for name, value in settings.items()]
+    db.session.execute(text("SELECT " + ", ".join(parts)))
+
+
+def _postgresql_rest(q: Query, district: str | None, want: int) -> list[int]:
+    """Tier 5 on PostgreSQL: the first ``want`` matches by id.
+
+    GIN cannot return matches in id order, reading every match of a common term through it
+    costs the whole posting list, and the planner cannot tell how terms correlate (``木斯`` is
+    in every name of the city's districts and in none of the counties': with a county it
+    expects thousands of matches where there are none, and would walk every id). So:
+
+    1. the first WALK ids (of the district: index (district, id)) are read in order and
+       matched one by one: when a page's worth matches, those are the first (common terms);
+    2. otherwise the matches are rare: GIN gives all of them (the district a term of the same
+       query), sorted here.
+
+    Each statement tells the planner which plan it is for (and no JIT: a forced plan looks
+    expensive to it, and compiling would cost more than running).
+    """
+    walked = select(_E.c.id, _E.c.search_terms).order_by(_E.c.id).limit(WALK)
+    if district:
+        walked = walked.where(_E.c.district == district)
+    walked = walked.subquery()
+    matched = text(f"search_terms @@ {_sql_literal(_tsquery(q, None))}::tsquery")
+    _planner(enable_bitmapscan="off", enable_seqscan="off", jit="off")
+    try:
+        ids = list(db.session.execute(
+            select(walked.c.id).where(matched).order_by(walked.c.id).limit(want)).scalars())
+    finally:
+        _planner(enable_bitmapscan=None, enable_seqscan=None, jit=None)
+    if len(ids) >= want:
+        return ids
+    matched = text(f"search_terms @@ {_sql_literal(_tsquery(q, district))}::tsquery")
+    _planner(enable_seqscan="off", enable_indexscan="off", jit="off")
+    try:
+        return sorted(db.session.execute(select(_E.c.id).where(matched)).scalars())[:want]
+    finally:
+        _planner(enable_seqscan=None, enable_indexscan=None, jit=None)
+
+
+def _end(prefix: str) -> str:
+    # A prefix of nothing but U+10FFFF has no successor: no name holds such a thing.
+    return _successor(prefix) or prefix + "\U0010ffff" * 8
+
+
+def _matching_ids(q: Query, district: str | None, want: int) -> list[int]:
+    """The first ``want`` matches in rank order.
+
+    A tier's first ``want`` rows hold at least ``want - len(found)`` rows of no earlier tier,
+    or the tier has no more: so ``want`` rows a tier are enough, whatever the number of
+    matches. Python puts the rows in order (code point order, as the scans) and drops the
+    repeats.
+    """
+    postgresql = _postgresql()
+    sql = _ranked_sql(postgresql, q.letters is not None, q.uscc is not None, bool(district))
+    params: dict[str, Any] = {"want": want, "text": q.text, "text_end": _end(q.text)}
+    if district:
+        params["district"] = district
+    if q.letters is not None:
+        reading = q.letters + READING_SEPARATOR
+        params.update(letters=q.letters, letters_end=_end(q.letters), reading=reading,
+                      reading_end=_end(reading))
+    if q.uscc is not None:
+        params.update(uscc=q.uscc, uscc_end=_end(q.uscc))
+    if not postgresql:
+        params["match"] = _fts5_query(q, district)
+    rows = db.session.execute(text(sql), params).all()
+    if postgresql:
+        rows += [(5, "", i) for i in _postgresql_rest(q, district, want)]
+    rows.sort()
+    found: list[int] = []
+    seen: set[int] = set()
+    for _tier, _key, i in rows:
+        if i not in seen:
+            seen.add(i)
+            found.append(i)
+    return found[:want]
+
+
+def _sql_literal(value: str) -> str:
+    # The full-text query holds escaped terms only (credit.names.escape_term): no backslash,
+    # and quotes only as the lexemes' own delimiters, doubled here.
+    assert "\\" not in value
+    return "'" + value.replace("'", "''") + "'"

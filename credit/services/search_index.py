@@ -1,0 +1,105 @@
+"""The public search's full-text index: fill the ``search_terms`` column and rebuild the index.
+
+Every write of a name or district stores ``search_terms`` (the model's events, the importer);
+SQLite's FTS5 table ``enterprise_search`` follows the column by triggers and PostgreSQL's GIN
+index follows it by itself. :func:`reindex` recomputes the column for every enterprise (the
+search migration runs it on an existing archive; ``flask credit search reindex`` repeats it
+after a change of the rules): set-based, in batches of ids, so it holds at 1,000,000 rows.
+``docs/search.md`` describes the design.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from credit.names import search_document
+
+#: SQLite's FTS5 table (external content: the documents are enterprises.search_terms).
+FTS_TABLE = "enterprise_search"
+#: Its prefix indexes: the pinyin mark (3 letters) and 1 to 6 letters of a syllable, so that a
+#: partial last syllable is one doclist read in id order, not a merge of every syllable that
+#: starts with it (credit.names.PINYIN).
+FTS_PREFIXES = "4 5 6 7 8 9"
+
+_BATCH = 20_000
+
+_enterprises = sa.table(
+    "enterprises", sa.column("id", sa.Integer), sa.column("name", sa.Text),
+    sa.column("name_pinyin", sa.Text), sa.column("name_initials", sa.Text),
+    sa.column("district", sa.Text), sa.column("search_terms", sa.Text),
+)
+
+
+def _batches(connection: Connection, batch: int):
+    e = _enterprises
+    last = 0
+    while True:
+        rows = connection.execute(
+            sa.select(e.c.id, e.c.name, e.c.name_pinyin, e.c.name_initials, e.c.district)
+            .where(e.c.id > last).order_by(e.c.id).limit(batch)).all()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
+def _documents(rows, dialect: str) -> list[tuple[int, str]]:
+    return [(r.id, search_document(r.name, r.name_pinyin, r.name_initials, r.district, dialect))
+            for r in rows]
+
+
+def fill(connection: Connection, *, batch: int = _BATCH,
+         progress: Callable[[int], None] | None = None) -> int:
+    """Write ``search_terms`` of every enterprise whose stored value is not the current one;
+    returns how many rows were read.
+
+    PostgreSQL: the documents are streamed (COPY) into a temporary table, then one UPDATE
+    joins it (a hash join, one pass over enterprises). SQLite: one executemany a batch.
+    """
+    dialect = connection.dialect.name
+    done = 0
+    if dialect == "postgresql":
+        connection.execute(sa.text("DROP TABLE IF EXISTS search_fill"))
+        connection.execute(sa.text(
+            "CREATE TEMP TABLE search_fill (id integer NOT NULL, terms tsvector)"))
+    for rows in _batches(connection, batch):
+        documents = _documents(rows, dialect)
+        if dialect == "postgresql":
+            cursor = connection.connection.dbapi_connection.cursor()
+            try:
+                with cursor.copy("COPY search_fill (id, terms) FROM STDIN") as copy:
+                    for row in documents:
+                        copy.write_row(row)
+            finally:
+                cursor.close()
+        else:
+            connection.execute(
+                sa.text("UPDATE enterprises SET search_terms = :terms "
+                        "WHERE id = :id AND search_terms IS NOT :terms"),
+                [{"id": i, "terms": d} for i, d in documents])
+        done += len(rows)
+        if progress is not None:
+            progress(done)
+    if dialect == "postgresql":
+        connection.execute(sa.text("ANALYZE search_fill"))
+        connection.execute(sa.text(
+            "UPDATE enterprises AS e SET search_terms = f.terms FROM search_fill AS f "
+            "WHERE e.id = f.id AND e.search_terms IS DISTINCT FROM f.terms"))
+        connection.execute(sa.text("DROP TABLE search_fill"))
+    return done
+
+
+def rebuild_fts(connection: Connection) -> None:
+    """SQLite: rebuild the FTS5 table from ``enterprises.search_terms`` (no-op elsewhere)."""
+    if connection.dialect.name == "sqlite":
+        connection.execute(sa.text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
+
+
+def reindex(connection: Connection, progress: Callable[[int], None] | None = None) -> int:
+    """Recompute every stored document, then (SQLite) rebuild the FTS5 table. Idempotent."""
+    done = fill(connection, progress=progress)
+    rebuild_fts(connection)
+    return done

@@ -53,7 +53,7 @@ def build(n: int, seed: int) -> None:
 
     from credit.extensions import db
     from credit.models import Enterprise, Grade
-    from credit.names import pinyin_columns
+    from credit.names import pinyin_columns, search_document
     from credit.permissions import OPERATOR
     from credit.services.bulk import insert_rows
     from credit.services.inspectors import add_inspector
@@ -63,15 +63,20 @@ def build(n: int, seed: int) -> None:
     rng = random.Random(seed)
     started = time.perf_counter()
     size = 10_000
+    dialect = db.engine.dialect.name
     for start in range(0, n, size):
         enterprises, grades = [], []
         for i in range(start + 1, min(n, start + size) + 1):
-            name = f"基准企业{i}号有限公司"
+            name, district = f"基准企业{i}号有限公司", DISTRICTS[i % len(DISTRICTS)]
+            columns = pinyin_columns(name)
             enterprises.append({
                 "id": i, "uscc": make_uscc("91", "230800", f"{i:08d}"),
-                "name": name, "district": DISTRICTS[i % len(DISTRICTS)],
+                "name": name, "district": district,
                 "established_on": dt.date(2015, 1, 1), "qualification": "valid",
-                "products": [], **pinyin_columns(name),
+                "products": [], **columns,
+                # a Core insert: it gives the search terms as the importer does
+                "search_terms": search_document(name, columns["name_pinyin"],
+                                                columns["name_initials"], district, dialect),
             })
             pick = rng.random()
             grade = next((g for g, share in _cumulative() if pick < share), "D")

@@ -18,6 +18,7 @@ def init_admin(app: Flask) -> Admin:
     from admin.calendar import CalendarAdmin
     from admin.exports import ExportAdmin
     from admin.imports import ImportAdmin
+    from admin.plans import InspectorAdmin, PlanAdmin, SettingsAdmin
     from admin.queues import QueueAdmin, queue_url
     from admin.users import UserAdmin
     from credit.industries import industry_label
@@ -38,6 +39,14 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(ImportAdmin(name=_l("批量导入"), category=archives, endpoint="imports",
                                url="/admin/import"))
     admin.add_view(ExportAdmin(name=_l("导出"), endpoint="exports", url="/admin/exports"))
+    supervision = _l("分级监管")
+    admin.add_view(PlanAdmin(name=_l("双随机抽查"), category=supervision, endpoint="plans",
+                             url="/admin/plans"))
+    admin.add_view(InspectorAdmin(name=_l("执法检查人员名录库"), category=supervision,
+                                  endpoint="inspectors", url="/admin/inspectors"))
+    admin.add_view(SettingsAdmin(name=_l("抽查设置"), category=supervision,
+                                 endpoint="supervision_settings",
+                                 url="/admin/supervision-settings"))
     admin.add_view(UserAdmin(User, name=_l("账户"), category=system, endpoint="users",
                              url="/admin/users"))
     admin.add_view(CalendarAdmin(name=_l("工作日历"), category=system, endpoint="calendar",

@@ -50,6 +50,13 @@ def _obj(w, item: str, k: str):
         "record": lambda: w.records[k],
         "user": lambda: w.u["reviewer_h"],  # not one of ACCOUNTS: it may be deactivated
         "audit": lambda: None,
+        "plan": lambda: w.plans[k],
+        "plan_item": lambda: w.plan_items[k],
+        "inspector": lambda: w.inspectors[k][0],
+        "c_enterprise": lambda: w.e["c" + k],
+        "warning": lambda: w.warnings[k],
+        "honour": lambda: w.honours[k],
+        "report": lambda: w.reports[k],
     }[item]()
 
 
@@ -138,6 +145,28 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("audit.export", "GET"): Rule(NOBODY, missing=AUDIT, district_only=True),
     ("audit.ajax_lookup", "GET"): Rule(NOBODY, missing=AUDIT, district_only=True),
     ("audit.ajax_update", "POST"): Rule(NOBODY, missing=AUDIT, district_only=True),
+    # graded supervision
+    ("plans.index", "GET"): Rule(READERS),
+    ("plans.create", "GET"): Rule(PUBLISHERS),
+    ("plans.create", "POST"): Rule(PUBLISHERS),
+    ("plans.plan", "GET"): Rule(READERS, item="plan"),
+    ("plans.draw", "POST"): Rule(PUBLISHERS, item="plan"),
+    ("plans.verify", "POST"): Rule(READERS, item="plan"),
+    ("plans.cancel", "POST"): Rule(PUBLISHERS, item="plan"),
+    ("plans.close", "POST"): Rule(PUBLISHERS, item="plan"),
+    ("plans.export", "POST"): Rule(READERS, item="plan"),
+    ("plans.results_check", "POST"): Rule(RECORDERS, item="plan"),
+    ("plans.results_run", "POST"): Rule(RECORDERS, item="plan"),
+    ("plans.item", "GET"): Rule(READERS, item="plan_item"),
+    ("plans.item_result", "POST"): Rule(RECORDERS, item="plan_item"),
+    ("inspectors.index", "GET"): Rule(READERS),
+    ("inspectors.create", "GET"): Rule(PUBLISHERS),
+    ("inspectors.create", "POST"): Rule(PUBLISHERS),
+    ("inspectors.edit", "GET"): Rule(READERS, item="inspector"),
+    ("inspectors.edit", "POST"): Rule(PUBLISHERS, item="inspector"),
+    ("inspectors.active", "POST"): Rule(PUBLISHERS, item="inspector"),
+    ("supervision_settings.index", "GET"): Rule(frozenset({"admin"})),
+    ("supervision_settings.save", "POST"): Rule(frozenset({"admin"})),
 }
 
 

@@ -21,6 +21,7 @@ def init_admin(app: Flask) -> Admin:
     from admin.plans import InspectorAdmin, PlanAdmin, SettingsAdmin
     from admin.queues import QueueAdmin, queue_url
     from admin.users import UserAdmin
+    from admin.warnings import HonourAdmin, WarningAdmin
     from credit.industries import industry_label
     from credit.models import AuditEntry, Enterprise, Record, User
 
@@ -42,6 +43,10 @@ def init_admin(app: Flask) -> Admin:
     supervision = _l("分级监管")
     admin.add_view(PlanAdmin(name=_l("双随机抽查"), category=supervision, endpoint="plans",
                              url="/admin/plans"))
+    admin.add_view(WarningAdmin(name=_l("黄牌警告"), category=supervision, endpoint="warnings",
+                                url="/admin/warnings"))
+    admin.add_view(HonourAdmin(name=_l("荣誉"), category=supervision, endpoint="honours",
+                               url="/admin/honours"))
     admin.add_view(InspectorAdmin(name=_l("执法检查人员名录库"), category=supervision,
                                   endpoint="inspectors", url="/admin/inspectors"))
     admin.add_view(SettingsAdmin(name=_l("抽查设置"), category=supervision,

@@ -20,6 +20,7 @@ def init_admin(app: Flask) -> Admin:
     from admin.imports import ImportAdmin
     from admin.plans import InspectorAdmin, PlanAdmin, SettingsAdmin
     from admin.queues import QueueAdmin, queue_url
+    from admin.reports import PublicReportAdmin, SupervisionReportAdmin
     from admin.users import UserAdmin
     from admin.warnings import HonourAdmin, WarningAdmin
     from credit.industries import industry_label
@@ -47,6 +48,11 @@ def init_admin(app: Flask) -> Admin:
                                 url="/admin/warnings"))
     admin.add_view(HonourAdmin(name=_l("荣誉"), category=supervision, endpoint="honours",
                                url="/admin/honours"))
+    admin.add_view(PublicReportAdmin(name=_l("举报"), category=supervision,
+                                     endpoint="public_reports", url="/admin/public-reports"))
+    admin.add_view(SupervisionReportAdmin(name=_l("监管报告"), category=supervision,
+                                          endpoint="supervision_reports",
+                                          url="/admin/supervision-reports"))
     admin.add_view(InspectorAdmin(name=_l("执法检查人员名录库"), category=supervision,
                                   endpoint="inspectors", url="/admin/inspectors"))
     admin.add_view(SettingsAdmin(name=_l("抽查设置"), category=supervision,

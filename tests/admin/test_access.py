@@ -179,6 +179,13 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("honours.decide", "POST"): Rule(PUBLISHERS, item="honour"),
     ("honours.register", "GET"): Rule(RECORDERS | PUBLISHERS, item="c_enterprise"),
     ("honours.register", "POST"): Rule(RECORDERS | PUBLISHERS, item="c_enterprise"),
+    ("public_reports.index", "GET"): Rule(READERS),
+    ("public_reports.report", "GET"): Rule(READERS, item="report"),
+    ("public_reports.handle", "POST"): Rule(RECORDERS | PUBLISHERS, item="report"),
+    ("supervision_reports.index", "GET"): Rule(READERS),
+    ("supervision_reports.d_report", "GET"): Rule(READERS),
+    ("supervision_reports.monthly", "GET"): Rule(READERS, args={"month": "2027-10"}),
+    ("supervision_reports.monthly_export", "POST"): Rule(READERS),
     ("supervision_settings.index", "GET"): Rule(frozenset({"admin"})),
     ("supervision_settings.save", "POST"): Rule(frozenset({"admin"})),
 }

@@ -80,18 +80,22 @@ def test_publisher_draws_a_monthly_plan_and_a_result_moves_the_grade(page: Page,
     sign_in(page, "publisher")
     page.goto("/admin/plans/")
     page.get_by_role("link", name="新建抽查计划").click()
+    page.wait_for_load_state("networkidle")
     page.get_by_label("抽查期间").fill("2027-10")
     page.get_by_role("button", name="创建计划").click()
     expect(page.get_by_text("随机种子已固定")).to_be_visible()
     seed = page.locator("#plan-seed").inner_text()
+    page.wait_for_load_state("networkidle")
     assert len(seed) == 32
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="抽取", exact=True).click()
     expect(page.get_by_text("抽取过程已记入审计日志")).to_be_visible()
     expect(page.locator("#plan-state")).to_have_text("已抽取（检查中）")
     expect(page.locator("#items tbody tr")).not_to_have_count(0)
+    page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="复核抽取结果").click()
     expect(page.locator("#verification")).to_contain_text("复核通过")
+    page.wait_for_load_state("networkidle")
     with page.expect_download() as download:
         page.get_by_role("button", name="导出检查名单（Excel）").click()
     import io
@@ -110,6 +114,7 @@ def test_publisher_draws_a_monthly_plan_and_a_result_moves_the_grade(page: Page,
     item = db.session.scalar(select(PlanItem).where(PlanItem.plan_id == plan.id,
                                                     PlanItem.grade == "A").limit(1))
     # Results are archive records: the jurisdiction's recorder enters them.
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     sign_in(page, "recorder")
     page.goto(f"/admin/plans/{plan.id}")
@@ -123,3 +128,4 @@ def test_publisher_draws_a_monthly_plan_and_a_result_moves_the_grade(page: Page,
     expect(page.get_by_text("企业信用等级由A变为C")).to_be_visible()
     expect(page.locator("#current-grade .grade")).to_have_text("C")
     expect(page.locator("#item-result")).to_contain_text("不合格")
+    page.wait_for_load_state("networkidle")

@@ -60,6 +60,7 @@ from credit.services import inspectors as inspector_service
 from credit.services import plan_workbook, plans
 from credit.services import settings as settings_service
 from credit.services.inspectors import names_of
+from credit.services.workbook import WorkbookTooLarge, check_archive_size
 from credit.vocabulary import DISTRICTS
 from credit.workflows.errors import ConcurrentChange, InvalidTransition, WorkflowError
 
@@ -424,9 +425,18 @@ class PlanAdmin(StaffView):
         token = secrets.token_urlsafe(16)
         path = self._upload_path(token)
         form.file.data.save(path)
-        if path.stat().st_size > current_app.config["IMPORT_MAX_BYTES"]:
-            path.unlink()
+        limit = current_app.config["IMPORT_MAX_BYTES"]
+        try:
+            if path.stat().st_size > limit:
+                raise WorkbookTooLarge("upload")
+            check_archive_size(str(path), max_uncompressed=limit * 20)  # zip bombs
+        except WorkbookTooLarge:
+            path.unlink(missing_ok=True)
             flash(_("文件太大。"), "error")
+            return redirect(url_for(".plan", item_id=plan.id))
+        except ValueError:
+            path.unlink(missing_ok=True)
+            flash(_("无法读取该文件：它不是Excel工作簿（.xlsx）。"), "error")
             return redirect(url_for(".plan", item_id=plan.id))
         name = os.path.basename(form.file.data.filename or "results.xlsx")
         try:

@@ -156,6 +156,11 @@ def test_results_upload_dry_run_then_import_regrades(world, sign_in):
     assert "新录入1条结果" in page
     assert fresh(PlanItem, a_item.id).result == "fail"
     assert fresh(Grade, a_item.enterprise_id).grade == "C"
+    # Not a workbook at all: said so, nothing written.
+    response = client.post(f"/admin/plans/{plan.id}/results/check",
+                           data={"file": (io.BytesIO(b"not a zip"), "results.xlsx")},
+                           content_type="multipart/form-data")
+    assert "不是Excel工作簿" in follow(client, response)
     # The same file again: nothing new, nothing refused.
     client.post(f"/admin/plans/{plan.id}/results/check",
                 data={"file": (io.BytesIO(good), "results.xlsx")},

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from credit import clock
 from credit.extensions import db
@@ -111,10 +111,12 @@ def _account(enterprise: Enterprise, username: str | None = None) -> User:
                        name=enterprise.name)
 
 
-def _graded(grade: str) -> list[Enterprise]:
+def _graded(grade: str, limit: int) -> list[Enterprise]:
+    """The first ``limit`` enterprises of a grade: the walk needs a handful, and the archive
+    may hold a million."""
     return list(db.session.scalars(
         select(Enterprise).join(Grade, Grade.enterprise_id == Enterprise.id)
-        .where(Grade.grade == grade).order_by(Enterprise.id)))
+        .where(Grade.grade == grade).order_by(Enterprise.id).limit(limit)))
 
 
 def _inspected_ids(ids: list[int]) -> set[int]:
@@ -136,7 +138,7 @@ def walk(today: dt.date | None = None) -> WalkSummary:
                                               "evaluator", "inspector")}
 
     # -- A publication -------------------------------------------------------------------
-    a_firms = _graded("A")
+    a_firms = _graded("A", 200)
     inspected = _inspected_ids([e.id for e in a_firms])
     plain = [e for e in a_firms if e.id not in inspected]
     tested = [e for e in a_firms if e.id in inspected]
@@ -202,8 +204,8 @@ def walk(today: dt.date | None = None) -> WalkSummary:
         summary.accounts["enterprise"] = enterprise.uscc
 
     # -- D listing -----------------------------------------------------------------------
-    cases = list(db.session.scalars(
-        select(DCase).where(DCase.state == DCaseState.PROPOSED.value).order_by(DCase.id)))
+    proposed = DCase.state == DCaseState.PROPOSED.value
+    cases = list(db.session.scalars(select(DCase).where(proposed).order_by(DCase.id).limit(30)))
     queue = iter(cases)
 
     def notify(case: DCase, on_day: dt.date) -> None:
@@ -304,7 +306,8 @@ def walk(today: dt.date | None = None) -> WalkSummary:
     if (case := next(queue, None)) is not None:
         notify(case, today - days(30))  # its period ended; tick closes it below
         _count(summary.d_waiting, "answer_closed")
-    summary.d_waiting["proposed"] = sum(1 for _ in queue)
+    summary.d_waiting["proposed"] = db.session.scalar(
+        select(func.count()).select_from(DCase).where(proposed))
 
     tick(today)
 
@@ -412,7 +415,8 @@ def _reports(today: dt.date, staff: dict[str, User]) -> int:
                               "在超市购买的该企业大米有异味，包装上生产日期模糊不清。",
                               occurred_on=today - dt.timedelta(days=3),
                               contact=reports.Contact("张女士", "13800000000")),
-        reports.submit_report(firms[-1].name, "short_weight",
+        # by USCC: in a big archive another firm may have the same name
+        reports.submit_report(firms[-1].uscc, "short_weight",
                               "标称5公斤的袋装产品，实际称重只有4.6公斤左右。"),
         reports.submit_report("江边一家没有招牌的小作坊", "counterfeit",
                               "在小作坊里灌装所谓的品牌白酒，没有任何标签和许可证。"),

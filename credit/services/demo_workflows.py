@@ -381,7 +381,7 @@ def _supervision(today: dt.date, staff: dict[str, User]) -> dict[str, int]:
         warned += 1
     counts["warnings"] = warned
 
-    holders = _graded("A")[:2] + _graded("C")[:1] + _graded("D")[:1]
+    holders = _graded("A", 2) + _graded("C", 1) + _graded("D", 1)
     titles = (("famous_brand", "黑龙江省名牌产品"), ("quality_award", "佳木斯市质量奖"),
               ("famous_brand", "黑龙江省名牌产品"), ("support_policy", "佳木斯市扶优扶强企业"))
     flagged = 0

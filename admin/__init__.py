@@ -18,8 +18,11 @@ def init_admin(app: Flask) -> Admin:
     from admin.calendar import CalendarAdmin
     from admin.exports import ExportAdmin
     from admin.imports import ImportAdmin
+    from admin.plans import InspectorAdmin, PlanAdmin, SettingsAdmin
     from admin.queues import QueueAdmin, queue_url
+    from admin.reports import PublicReportAdmin, SupervisionReportAdmin
     from admin.users import UserAdmin
+    from admin.warnings import HonourAdmin, WarningAdmin
     from credit.industries import industry_label
     from credit.models import AuditEntry, Enterprise, Record, User
 
@@ -38,6 +41,23 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(ImportAdmin(name=_l("批量导入"), category=archives, endpoint="imports",
                                url="/admin/import"))
     admin.add_view(ExportAdmin(name=_l("导出"), endpoint="exports", url="/admin/exports"))
+    supervision = _l("分级监管")
+    admin.add_view(PlanAdmin(name=_l("双随机抽查"), category=supervision, endpoint="plans",
+                             url="/admin/plans"))
+    admin.add_view(WarningAdmin(name=_l("黄牌警告"), category=supervision, endpoint="warnings",
+                                url="/admin/warnings"))
+    admin.add_view(HonourAdmin(name=_l("荣誉"), category=supervision, endpoint="honours",
+                               url="/admin/honours"))
+    admin.add_view(PublicReportAdmin(name=_l("举报"), category=supervision,
+                                     endpoint="public_reports", url="/admin/public-reports"))
+    admin.add_view(SupervisionReportAdmin(name=_l("监管报告"), category=supervision,
+                                          endpoint="supervision_reports",
+                                          url="/admin/supervision-reports"))
+    admin.add_view(InspectorAdmin(name=_l("执法检查人员名录库"), category=supervision,
+                                  endpoint="inspectors", url="/admin/inspectors"))
+    admin.add_view(SettingsAdmin(name=_l("抽查设置"), category=supervision,
+                                 endpoint="supervision_settings",
+                                 url="/admin/supervision-settings"))
     admin.add_view(UserAdmin(User, name=_l("账户"), category=system, endpoint="users",
                              url="/admin/users"))
     admin.add_view(CalendarAdmin(name=_l("工作日历"), category=system, endpoint="calendar",

@@ -262,7 +262,10 @@ class EnterpriseAdmin(StaffModelView):
     def details_view(self):
         enterprise = self.get_one(request.args.get("id"))
         dossier = load_dossier(current_user, enterprise, clock.today())
+        from admin.warnings import honours_section
+
         return self.render("admin/enterprises/page.html", d=dossier,
+                           honours=honours_section(current_user, enterprise),
                            may_record=can_record(current_user, enterprise),
                            record_types=list(RECORD_KINDS), today=clock.today())
 

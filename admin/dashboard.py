@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from admin.calendar import calendar_warnings
 from admin.wording import GRADES, QUEUES
@@ -14,6 +16,23 @@ from credit.models import User
 from credit.models.grades import GRADES as LETTERS
 from credit.permissions import can_read_archives, can_record_any
 from credit.services import queues, stats
+from credit.services.supervision_work import supervision_work
+
+#: The graded-supervision counts on the home page: label, and where the list is.
+SUPERVISION = {
+    "plans_to_draw": (_l("抽查计划：待抽取"), "plans.index", {"state": "created"}),
+    "plans_open": (_l("抽查计划：待录入结果"), "plans.index", {"state": "drawn"}),
+    "warnings_overdue": (_l("黄牌警告：整改期满待核查"), "warnings.index", {"overdue": 1}),
+    "honours_flagged": (_l("荣誉：待处理"), "honours.index", {}),
+    "reports_new": (_l("社会监督举报：待处理"), "public_reports.index", {"state": "new"}),
+}
+
+
+def supervision_counts(user: User, today: dt.date) -> list[tuple[str, str, int, str]]:
+    """(key, label, count, link) for the supervision work the user's role may open."""
+    counts = supervision_work(user, today)
+    return [(key, str(label), counts[key], url_for(endpoint, **args))
+            for key, (label, endpoint, args) in SUPERVISION.items() if key in counts]
 
 
 def _division(code: str) -> str:
@@ -35,6 +54,7 @@ def dashboard_context(user: User, today: dt.date) -> dict:
         "may_record": can_record_any(user),
         "charts": None,
         "warnings": calendar_warnings(user, today),
+        "supervision": supervision_counts(user, today),
     }
     if can_read_archives(user):
         built, fresh = stats.stats_state(today)

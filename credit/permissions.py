@@ -288,6 +288,16 @@ def can_handle_report(user: User | None, report: Any) -> bool:
     return user.jurisdiction is None or user.jurisdiction == report.district
 
 
+def can_handle_reports_any(user: User | None) -> bool:
+    """The role may mark reports handled somewhere (the screen's role check)."""
+    return has_role(user, Role.CITY_ADMIN, Role.RECORDER, Role.PUBLISHER)
+
+
+def can_manage_honours_any(user: User | None) -> bool:
+    """The role may keep the honours register somewhere (the screen's role check)."""
+    return has_role(user, Role.CITY_ADMIN, Role.RECORDER, Role.PUBLISHER)
+
+
 # -- graded supervision (policy 四): plans, inspectors, warnings, honours, reports, settings --
 
 

@@ -30,6 +30,7 @@ from credit.models import (
     Enterprise,
     Grade,
     Listing,
+    PlanItem,
     Record,
     Role,
     User,
@@ -59,6 +60,7 @@ class WalkSummary:
     repairs: dict[str, int] = field(default_factory=dict)
     prompted: int = 0
     reports: int = 0
+    supervision: dict[str, int] = field(default_factory=dict)
     accounts: dict[str, str] = field(default_factory=dict)  # username -> USCC
 
     def lines(self) -> list[str]:
@@ -71,6 +73,8 @@ class WalkSummary:
             "Repair applications: "
             + (", ".join(f"{k} {v}" for k, v in self.repairs.items()) or "none"),
             f"Reports (举报): {self.reports}",
+            "Graded supervision: "
+            + (", ".join(f"{k} {v}" for k, v in self.supervision.items()) or "none"),
         ]
 
 
@@ -309,8 +313,87 @@ def walk(today: dt.date | None = None) -> WalkSummary:
 
     # -- Reports (举报) ------------------------------------------------------------------
     summary.reports = _reports(today, staff)
+    # -- Graded supervision: pools, a drawn plan with results, warnings, honours -----------
+    summary.supervision = _supervision(today, staff)
     db.session.flush()
     return summary
+
+
+_INSPECTOR_NAMES = ("王建国", "李红梅", "张志强", "刘海燕", "陈立新", "杨春华", "赵永军",
+                    "黄丽娟", "周文斌", "吴晓东", "徐海峰", "孙玉兰")
+
+
+def _supervision(today: dt.date, staff: dict[str, User]) -> dict[str, int]:
+    """An inspector pool for every jurisdiction; this month's routine plan for 向阳区, drawn,
+    with a few results entered (one failed: its firm is regraded); yellow-card warnings for
+    the riskiest C firms (one past its deadline); honours, some flagged by a C or D grade."""
+    from credit.services import inspectors, plans, risk
+    from credit.vocabulary import DISTRICTS
+    from credit.workflows import honours, warning_notices
+
+    counts: dict[str, int] = {}
+    admin, publisher = staff["admin"], staff["publisher"]
+    n = 0
+    for d_index, district in enumerate(DISTRICTS, start=1):
+        for i in range(4):
+            inspectors.add_inspector(
+                admin, badge_no=f"23{d_index:02d}{i + 1:04d}", jurisdiction=district,
+                name=_INSPECTOR_NAMES[(d_index * 4 + i) % len(_INSPECTOR_NAMES)],
+                unit=f"{district}市场监督管理局稽查科")
+            n += 1
+    counts["inspectors"] = n
+
+    plan = plans.create_plan(publisher, period=today.strftime("%Y-%m"),
+                             jurisdictions=["向阳区"], note="演示：向阳区本月日常监督检查")
+    plans.draw_plan(publisher, plan)
+    counts["plan_items"] = plan.selected_count or 0
+    items = db.session.scalars(select(PlanItem).where(PlanItem.plan_id == plan.id)
+                               .order_by(PlanItem.id)).all()
+    checked_on = max(today.replace(day=1), today - dt.timedelta(days=2))
+    entered = 0
+    failed = next((i for i in items if i.grade == "B"), None)
+    for item in [i for i in items if i.grade in ("A", "B") and i is not failed][:2] + (
+            [failed] if failed else []):
+        if item.enterprise.established_on > checked_on:
+            continue
+        plans.record_result(staff["recorder"], item, plans.Result(
+            check_type="inspection", result="fail" if item is failed else "pass",
+            checked_on=checked_on))
+        entered += 1
+    counts["plan_results"] = entered
+
+    warned = 0
+    for candidate in risk.warning_candidates(publisher, as_of=today, limit=2,
+                                             without_open_warning=True):
+        firm = db.session.get(Enterprise, candidate.enterprise_id)
+        if warned == 0:  # issued 40 days ago, its deadline passed: due for a check
+            with on(today - dt.timedelta(days=40)):
+                warning = warning_notices.issue_warning(
+                    publisher, firm, expectations="对不合格产品进行全面排查，完善出厂检验制度，"
+                    "整改完成后书面报告。", deadline=today - dt.timedelta(days=10))
+            with on(today - dt.timedelta(days=20)):
+                warning_notices.add_follow_up(publisher, warning,
+                                              note="电话督促，企业称已停产整改。")
+        else:
+            warning_notices.issue_warning(
+                publisher, firm, expectations="按照抽查不合格项目限期整改，并提交整改报告。",
+                deadline=today + dt.timedelta(days=30))
+        warned += 1
+    counts["warnings"] = warned
+
+    holders = _graded("A", 2) + _graded("C", 1) + _graded("D", 1)
+    titles = (("famous_brand", "黑龙江省名牌产品"), ("quality_award", "佳木斯市质量奖"),
+              ("famous_brand", "黑龙江省名牌产品"), ("support_policy", "佳木斯市扶优扶强企业"))
+    flagged = 0
+    for firm, (kind, title) in zip(holders, titles, strict=False):
+        honour = honours.register_honour(
+            publisher, firm, kind=kind, title=title,
+            awarded_by="黑龙江省市场监督管理局" if kind == "famous_brand" else "佳木斯市人民政府",
+            awarded_on=add_months(today, -18), expires_on=add_months(today, 18))
+        flagged += honour.flag is not None
+    counts["honours"] = len(holders)
+    counts["honours_flagged"] = flagged
+    return counts
 
 
 def listing_repair(listing: Listing):

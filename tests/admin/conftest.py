@@ -102,8 +102,44 @@ def build_world(db, pin) -> SimpleNamespace:
                                                          == ents[f"c{k}"].id))
                for k in ("", "_h")}
     db.session.commit()
-    return SimpleNamespace(day=day, e=ents, u=users, apps=apps, cases=cases, listings=listings,
-                           repairs=repairs, records=records, pin=pin)
+    w = SimpleNamespace(day=day, e=ents, u=users, apps=apps, cases=cases, listings=listings,
+                        repairs=repairs, records=records, pin=pin)
+    add_supervision(db, w)
+    return w
+
+
+def add_supervision(db, w) -> None:
+    """Graded supervision in each jurisdiction: an inspector pool, a drawn plan for the
+    month, a warning and a flagged honour for the C firm, a report from the public."""
+    from credit.models import PlanItem
+    from credit.services.inspectors import add_inspector
+    from credit.services.plans import create_plan, draw_plan
+    from credit.services.reports import Contact, submit_report
+    from credit.workflows.honours import register_honour
+    from credit.workflows.warning_notices import issue_warning
+
+    w.inspectors, w.plans, w.plan_items, w.warnings, w.honours, w.reports = {}, {}, {}, {}, {}, {}
+    for k, d, pub in (("", X, "publisher"), ("_h", H, "publisher_h")):
+        n = 1 if d == X else 2
+        w.inspectors[k] = [add_inspector(w.u["admin"], badge_no=f"JX{n}{i:03d}",
+                                         name=f"{d}检查员{i}", jurisdiction=d)
+                           for i in range(1, 4)]
+        plan = create_plan(w.u[pub], period=w.day.strftime("%Y-%m"), jurisdictions=[d],
+                           seed=f"seed-{d}")
+        draw_plan(w.u[pub], plan)
+        w.plans[k] = plan
+        w.plan_items[k] = db.session.scalar(select(PlanItem).where(PlanItem.plan_id == plan.id)
+                                            .order_by(PlanItem.id).limit(1))
+        w.warnings[k] = issue_warning(w.u[pub], w.e[f"c{k}"], expectations="限期整改抽查不合格问题",
+                                      deadline=w.day + dt.timedelta(days=30))
+        w.honours[k] = register_honour(w.u[pub], w.e[f"c{k}"], kind="famous_brand",
+                                       title="黑龙江省名牌产品",
+                                       awarded_by="黑龙江省市场监督管理局",
+                                       awarded_on=dt.date(2024, 5, 1))
+        w.reports[k] = submit_report(w.e[f"c{k}"].uscc, "quality",
+                                     "买到的产品质量有问题，请查处。",
+                                     contact=Contact(name="张三", phone="13800000000"))
+    db.session.commit()
 
 
 @pytest.fixture

@@ -55,3 +55,23 @@ def test_every_reachable_page_works(world, sign_in, username):
     bad = {url: status for url, status in pages.items() if status not in (200, 302, 308)}
     assert not bad, f"{username}: {bad}"
     assert len(pages) > 3
+
+
+#: Pages of every graded-supervision screen the crawl must reach (as the city administrator).
+SUPERVISION_PAGES = ["/admin/plans/", "/admin/plans/new", "/admin/plans/1", "/admin/plans/item/",
+                     "/admin/inspectors/", "/admin/inspectors/new", "/admin/inspectors/1",
+                     "/admin/supervision-settings/", "/admin/warnings/",
+                     "/admin/warnings/candidates", "/admin/warnings/1", "/admin/warnings/1/notice",
+                     "/admin/honours/", "/admin/honours/1", "/admin/honours/new/",
+                     "/admin/public-reports/", "/admin/public-reports/1",
+                     "/admin/supervision-reports/", "/admin/supervision-reports/d-report",
+                     "/admin/supervision-reports/monthly"]
+
+
+def test_the_crawl_reaches_the_supervision_screens(world, sign_in):
+    paths = {urlsplit(url).path for url in crawl(sign_in(world.u["admin"]))}
+    missing = [p for p in SUPERVISION_PAGES
+               if not any(path == p or (p.endswith("/") and path.startswith(p) and p != path
+                                        and p.count("/") > 3) for path in paths)
+               and p not in paths]
+    assert not missing, missing

@@ -81,3 +81,34 @@ def test_the_demo_walk_shows_every_step(app, cli, db, today, monkeypatch):
         raise AssertionError(f"enterprise-repair cannot apply: {exc}") from exc
     db.session.rollback()
     assert authenticate("enterprise-a", DEMO_PASSWORD) is not None
+
+
+def test_the_demo_gives_the_supervision_screens_something_to_show(app, cli, db, today,
+                                                                   monkeypatch):
+    from credit.models import Honour, InspectionPlan, Inspector, PlanItem, WarningNotice
+    from credit.services.plans import verify_plan
+    from credit.services.supervision_work import supervision_work
+    from credit.vocabulary import DISTRICTS
+
+    monkeypatch.setattr("credit.models.users.generate_password_hash",
+                        lambda p: generate_password_hash(p, "pbkdf2:sha256:1"))
+    today(DAY)
+    result = cli("demo", "--enterprises", "600", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    assert "Graded supervision: inspectors 44" in result.output
+    pools = dict(db.session.execute(select(Inspector.jurisdiction, func.count())
+                                    .group_by(Inspector.jurisdiction)).all())
+    assert set(pools) == set(DISTRICTS) and min(pools.values()) >= 2
+    plan = db.session.scalar(select(InspectionPlan).where(InspectionPlan.state == "drawn"))
+    assert plan.period == "2026-10" and plan.selected_count > 0
+    assert db.session.scalar(select(func.count()).select_from(PlanItem).where(
+        PlanItem.plan_id == plan.id, PlanItem.result.is_not(None))) >= 2
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    assert verify_plan(admin, plan).ok
+    assert states(db, WarningNotice).get("issued", 0) >= 1
+    assert db.session.scalar(select(func.count()).select_from(Honour)
+                             .where(Honour.flag.is_not(None))) >= 1
+    publisher = db.session.scalar(select(User).where(User.username == "publisher"))
+    work = supervision_work(publisher, DAY)
+    assert work["plans_open"] == 1 and work["honours_flagged"] >= 1
+    assert work["warnings_overdue"] >= 1 and work["reports_new"] >= 1

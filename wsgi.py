@@ -6,7 +6,15 @@ from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale
 
 from credit.config import INSTANCE, ROOT, Config, instance_secret_key
-from credit.extensions import babel, csrf, db, limiter, login_manager, migrate
+from credit.extensions import (
+    babel,
+    csrf,
+    db,
+    install_template_gettext,
+    limiter,
+    login_manager,
+    migrate,
+)
 
 MIGRATIONS = ROOT / "credit" / "migrations"
 
@@ -46,6 +54,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length
 from admin.forms import COMMENT_MAX, REQUIRED, VersionedForm, choice_list
 from admin.plans import send_workbook
 from admin.supervision_words import REPORT_CATEGORIES, REPORT_STATES, refusal
-from admin.views import AdminForm, StaffView, as_int, not_found, requires
+from admin.views import AdminForm, StaffView, as_int, commit_or_flash, not_found, requires
 from credit import clock
 from credit.extensions import db
 from credit.models import User
@@ -36,9 +36,7 @@ from credit.services import supervision_reports as summaries
 from credit.services.plans import parse_period
 from credit.vocabulary import DISTRICTS
 from credit.workflows.errors import (
-    ConcurrentChange,
     InvalidInput,
-    InvalidTransition,
     NotPermitted,
     WorkflowError,
 )
@@ -124,18 +122,10 @@ class PublicReportAdmin(StaffView):
             for error in form.note.errors:
                 flash(_("%(field)s：%(error)s", field=form.note.label.text, error=error), "error")
             return self._page(report, form)
-        stale = form.version.data != report.version
-        try:
-            report_service.mark_report_handled(current_user, report, form.note.data,
-                                               version=form.version.data)
-            db.session.commit()
-        except WorkflowError as exc:
-            db.session.rollback()
-            if stale and isinstance(exc, InvalidTransition):
-                exc = ConcurrentChange(str(exc))
-            flash(refusal(exc), "error")
-            return redirect(url_for(".report", item_id=report.id))
-        flash(_("已标记为已处理。"), "success")
+        commit_or_flash(
+            lambda: report_service.mark_report_handled(current_user, report, form.note.data,
+                                                       version=form.version.data),
+            _("已标记为已处理。"), stale=form.version.data != report.version, explain=refusal)
         return redirect(url_for(".report", item_id=report.id))
 
 

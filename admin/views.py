@@ -93,6 +93,29 @@ class AdminForm(FlaskForm):
     """The base of every admin form: Flask-WTF's CSRF token included."""
 
 
+def commit_or_flash(act: Callable[[], Any], done: str, *, stale: bool = False,
+                    explain: Callable[[WorkflowError], str] | None = None) -> bool:
+    """Run one domain step, commit once; on a refused step roll back and say why.
+
+    ``stale``: the form was made from an older version of the object. A step refused
+    because the object has moved on is then reported as someone else acting first.
+    ``explain`` words the refusal (default: :func:`admin.wording.workflow_message`).
+    """
+    from admin.wording import workflow_message
+
+    try:
+        act()
+        db.session.commit()
+    except WorkflowError as exc:
+        db.session.rollback()
+        if stale and isinstance(exc, InvalidTransition):
+            exc = ConcurrentChange(str(exc))
+        flash((explain or workflow_message)(exc), "error")
+        return False
+    flash(done, "success")
+    return True
+
+
 class StaffView(Secured, BaseView):
     """A custom screen of the backend."""
 
@@ -101,24 +124,8 @@ class StaffView(Secured, BaseView):
 
     def commit_or_flash(self, act: Callable[[], Any], done: str, *,
                         stale: bool = False) -> bool:
-        """Run one domain step, commit once; on a refused step roll back and say why.
-
-        ``stale``: the form was made from an older version of the object. A step refused
-        because the object has moved on is then reported as someone else acting first.
-        """
-        from admin.wording import workflow_message
-
-        try:
-            act()
-            db.session.commit()
-        except WorkflowError as exc:
-            db.session.rollback()
-            if stale and isinstance(exc, InvalidTransition):
-                exc = ConcurrentChange(str(exc))
-            flash(workflow_message(exc), "error")
-            return False
-        flash(done, "success")
-        return True
+        """:func:`commit_or_flash` for this screen."""
+        return commit_or_flash(act, done, stale=stale)
 
 
 class StaffModelView(Secured, ModelView):

@@ -27,7 +27,15 @@ from admin.supervision_words import (
     WARNING_STATES,
     refusal,
 )
-from admin.views import AdminForm, StaffView, as_int, forbidden, not_found, requires
+from admin.views import (
+    AdminForm,
+    StaffView,
+    as_int,
+    commit_or_flash,
+    forbidden,
+    not_found,
+    requires,
+)
 from admin.wording import rule_text
 from credit import clock
 from credit.extensions import db
@@ -44,7 +52,7 @@ from credit.services import risk
 from credit.services.scoping import scope_to_jurisdiction
 from credit.workflows import honours as honour_flow
 from credit.workflows import warning_notices as warning_flow
-from credit.workflows.errors import ConcurrentChange, InvalidTransition, WorkflowError
+from credit.workflows.errors import WorkflowError
 
 PAGE = 50
 
@@ -82,17 +90,7 @@ def scoped_enterprise(enterprise_id) -> Enterprise:
 
 
 def _act(act, done: str, *, stale: bool = False, fields=None) -> bool:
-    try:
-        act()
-        db.session.commit()
-    except WorkflowError as exc:
-        db.session.rollback()
-        if stale and isinstance(exc, InvalidTransition):
-            exc = ConcurrentChange(str(exc))
-        flash(refusal(exc, fields), "error")
-        return False
-    flash(done, "success")
-    return True
+    return commit_or_flash(act, done, stale=stale, explain=lambda exc: refusal(exc, fields))
 
 
 # -- warnings -------------------------------------------------------------------------------

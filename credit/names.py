@@ -10,6 +10,7 @@ stored ``search_terms`` column, which holds :func:`index_terms` rendered for the
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -29,6 +30,10 @@ BARRIER = "|"
 #: the bigram terms have 3: SQLite's prefix indexes (4 to 9 characters: the mark and a partial
 #: syllable of 1 to 6 letters) then hold pinyin terms only.
 CHARS, PINYIN, INITIALS, DISTRICT = "c", "pyn", "i", "d"
+#: PostgreSQL only: each two adjacent pinyin units of a reading as one term, ``pq`` + first +
+#: PAIR_SEPARATOR + second (``pqxian·fu``), so that a query of common syllables reads one short
+#: posting list instead of a phrase over two long ones (docs/search.md).
+PINYIN_PAIRS, PAIR_SEPARATOR = "pq", "\u00b7"
 
 _ASCII_WHITESPACE = " \t\n\r\f\v"
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz",
@@ -120,17 +125,26 @@ def _bigrams(text: str) -> list[str]:
     return [text[i:i + 2] for i in range(len(text) - 1)]
 
 
-def index_terms(name: str, name_pinyin: str, name_initials: str, district: str) -> list[str]:
+def _pairs(units: list[str]) -> list[str]:
+    return [a + PAIR_SEPARATOR + b for a, b in itertools.pairwise(units)]
+
+
+def index_terms(name: str, name_pinyin: str, name_initials: str, district: str, *,
+                pinyin_pairs: bool = False) -> list[str]:
     """The terms of the full-text index, in order (a phrase is consecutive terms).
 
     Character bigrams of the plain name (a 2-character query is one term, a longer one a phrase
-    of overlapping bigrams), the pinyin syllables of each reading, the bigrams of each
-    reading's initials, and the district. Each term starts with its field mark.
+    of overlapping bigrams), the pinyin syllables of each reading, with ``pinyin_pairs`` each
+    two adjacent syllables of each reading, the bigrams of each reading's initials, and the
+    district. Each term starts with its field mark.
     """
+    readings_ = [r.split() for r in name_pinyin.split(READING_SEPARATOR)]
+    fields = [(PINYIN, readings_)]
+    if pinyin_pairs:
+        fields.append((PINYIN_PAIRS, [_pairs(units) for units in readings_]))
+    fields.append((INITIALS, [_bigrams(r) for r in name_initials.split(READING_SEPARATOR)]))
     terms = [CHARS + b for b in _bigrams(plain_text(name))]
-    for field, values in ((PINYIN, [r.split() for r in name_pinyin.split(READING_SEPARATOR)]),
-                          (INITIALS, [_bigrams(r)
-                                      for r in name_initials.split(READING_SEPARATOR)])):
+    for field, values in fields:
         for n, units in enumerate(values):
             if n:
                 terms.append(BARRIER)
@@ -173,9 +187,11 @@ def tsvector_text(terms: Iterable[str]) -> str:
 def search_document(name: str, name_pinyin: str, name_initials: str, district: str,
                     dialect: str) -> str:
     """The value of the ``search_terms`` column for a database dialect (``sqlite`` or
-    ``postgresql``)."""
-    terms = index_terms(name, name_pinyin, name_initials, district)
-    return tsvector_text(terms) if dialect == "postgresql" else fts5_document(terms)
+    ``postgresql``; only PostgreSQL's holds the pinyin pairs)."""
+    if dialect == "postgresql":
+        return tsvector_text(index_terms(name, name_pinyin, name_initials, district,
+                                         pinyin_pairs=True))
+    return fts5_document(index_terms(name, name_pinyin, name_initials, district))
 
 
 # -- the query side ---------------------------------------------------------------------------
@@ -240,7 +256,19 @@ def initials_terms(letters: str) -> list[str]:
     return [INITIALS + b for b in _bigrams(letters)]
 
 
-def pinyin_phrases(letters: str) -> list[tuple[list[str], str]]:
-    """Each reading of a Latin query as (whole syllable terms, the prefix term of the last)."""
-    return [([PINYIN + s for s in syllables], PINYIN + tail)
-            for syllables, tail in segmentations(letters)]
+def pinyin_phrases(letters: str, *, pairs: bool = False) -> list[tuple[list[str], str]]:
+    """Each reading of a Latin query as (whole terms, the prefix term of the last).
+
+    Syllable terms; with ``pairs`` (an index that holds them) a reading of more than one
+    syllable is its adjacent pairs instead: ``xianfu`` is ``pqxian·fu`` as a prefix, one
+    term, where the syllables would be a phrase of ``pynxian`` and ``pynfu*``.
+    """
+    phrases = []
+    for syllables, tail in segmentations(letters):
+        if pairs and syllables:
+            units = [*syllables, tail]
+            terms = [PINYIN_PAIRS + pair for pair in _pairs(units)]
+            phrases.append((terms[:-1], terms[-1]))
+        else:
+            phrases.append(([PINYIN + s for s in syllables], PINYIN + tail))
+    return phrases

@@ -12,10 +12,11 @@ TypeError from deep inside a query.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Date, Select, and_, bindparam, func, or_, select
 
 from credit import clock
 from credit.extensions import db
@@ -225,14 +226,26 @@ class PublicCertificate:
     status: str  # "valid", "expired" or "withdrawn" (never why it ended)
 
 
+@functools.cache
+def _listings_of_many() -> Select:
+    # Built once: every search page and list page runs it, and building the statement cost
+    # more than running it (the enterprises are bound as one expanding parameter).
+    day = bindparam("today", type_=Date)
+    return (select(Listing, Enterprise.uscc, Enterprise.name, Enterprise.district)
+            .join(Enterprise, Enterprise.id == Listing.enterprise_id)
+            .where(Listing.removed_on.is_(None), Listing.expires_on > day,
+                   Listing.published_on <= day,
+                   Enterprise.uscc.in_(bindparam("usccs", expanding=True)))
+            .order_by(Enterprise.uscc, Listing.kind, Listing.published_on, Listing.id))
+
+
 def listings_for_many(usccs, today: dt.date | None = None) -> dict[str, tuple[PublicListing, ...]]:
     """The live listings of several enterprises at once: uscc -> listings (A before D)."""
     usccs = list(dict.fromkeys(usccs))
     found: dict[str, list[PublicListing]] = {u: [] for u in usccs}
     if usccs:
-        stmt = (_base(None, None, None, today).where(Enterprise.uscc.in_(usccs))
-                .order_by(Enterprise.uscc, Listing.kind, Listing.published_on, Listing.id))
-        for row in db.session.execute(stmt):
+        rows = db.session.execute(_listings_of_many(), {"today": _day(today), "usccs": usccs})
+        for row in rows:
             found[row[1]].append(_public(*row))
     return {u: tuple(items) for u, items in found.items()}
 

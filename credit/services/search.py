@@ -223,8 +223,8 @@ def _tsquery(q: Query, district: str | None) -> str:
 
     phrases = [phrase(query_bigrams(q.plain))]
     if q.letters is not None:
-        phrases += [phrase([*syllables, tail], prefix=True)
-                    for syllables, tail in pinyin_phrases(q.letters)]
+        phrases += [phrase([*terms, last], prefix=True)
+                    for terms, last in pinyin_phrases(q.letters, pairs=True)]
         phrases.append(phrase(initials_terms(q.letters)))
     match = "(" + " | ".join(phrases) + ")"
     if district:

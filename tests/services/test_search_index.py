@@ -12,7 +12,17 @@ from sqlalchemy import select, text
 
 from credit.extensions import db as _db
 from credit.models import Enterprise
-from credit.names import compact, plain_text, segmentations
+from credit.names import (
+    BARRIER,
+    PINYIN_PAIRS,
+    compact,
+    index_terms,
+    pinyin_columns,
+    pinyin_phrases,
+    plain_text,
+    search_document,
+    segmentations,
+)
 from credit.services import search
 from credit.services.bulk import insert_rows
 from credit.services.importer import write_enterprises
@@ -133,6 +143,35 @@ def test_the_index_serves_exactly_the_rules(db):
         for district in (None, DISTRICTS[1]):
             assert found(query, district=district, per_page=100) == \
                 reference(query, district)[:100], (query, district)
+
+
+def test_postgresql_documents_hold_adjacent_syllables_as_one_term():
+    name = "佳木斯市长兴粮油"
+    columns = pinyin_columns(name)
+    plain = index_terms(name, columns["name_pinyin"], columns["name_initials"], "郊区")
+    paired = index_terms(name, columns["name_pinyin"], columns["name_initials"], "郊区",
+                         pinyin_pairs=True)
+    assert not [t for t in plain if t.startswith(PINYIN_PAIRS)]
+    at = [n for n, t in enumerate(paired) if t.startswith(PINYIN_PAIRS)]
+    pairs = paired[at[0]:at[-1] + 1]
+    # Both readings (市长 shi zhang; the trade name 长兴 chang xing), a barrier between them.
+    first = ["jia·mu", "mu·si", "si·shi", "shi·zhang", "zhang·xing", "xing·liang",
+             "liang·you"]
+    second = [p.replace("zhang", "chang") for p in first]
+    assert pairs == [PINYIN_PAIRS + p for p in first] + [BARRIER] + \
+        [PINYIN_PAIRS + p for p in second]
+    assert "pqxian·fu" in search_document("桦南县富民粮油", "hua nan xian fu min liang you",
+                                          "hnxfmly", "桦南县", "postgresql")
+    assert "pq" not in search_document("桦南县富民粮油", "hua nan xian fu min liang you",
+                                       "hnxfmly", "桦南县", "sqlite")
+
+
+def test_pinyin_queries_read_pairs_where_the_index_has_them():
+    assert pinyin_phrases("xianfu")[0] == (["pynxian"], "pynfu")
+    readings = pinyin_phrases("xianfu", pairs=True)
+    assert readings[0] == ([], "pqxian·fu")  # one term, read as a prefix
+    assert (["pqxi·an"], "pqan·fu") in readings
+    assert pinyin_phrases("xian", pairs=True)[0] == ([], "pynxian")  # one syllable: itself
 
 
 def test_pages_walk_the_same_order(db, monkeypatch):

@@ -7,6 +7,7 @@ division (``C13``) and then to its section (``C``), so any valid code gets a mea
 
 from __future__ import annotations
 
+import functools
 import re
 
 from flask_babel import get_locale
@@ -126,6 +127,12 @@ def industry_label(code: str | None, locale: str | None = None) -> str:
     """``稻谷加工（C1311）`` for display; the bare code when its name is unknown; '' for none."""
     if not code:
         return ""
+    return _label(code, locale if locale is not None else _current_locale())
+
+
+@functools.lru_cache(maxsize=8192)
+def _label(code: str, locale: str | None) -> str:
+    # Lists and search pages show an industry a row; there are about 1,400 codes.
     name = industry_name(code, locale)
     return f"{name}（{code}）" if name else code
 

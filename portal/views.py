@@ -24,7 +24,6 @@ from flask_babel import gettext as _
 
 from credit import clock
 from credit.extensions import db, limiter
-from credit.industries import division_choices
 from credit.services import disclosure
 from credit.services.reports import Contact, submit_report
 from credit.services.search import MAX_RESULTS, find_enterprise, search_enterprises
@@ -110,7 +109,7 @@ def _listing_page(kind: str):
     return conditional(Response(render_template(
         "portal/listings.html", kind=kind, rows=rows[:LIST_PER_PAGE], args=args,
         has_next=len(rows) > LIST_PER_PAGE, page=page, endpoint=endpoint, query=query,
-        districts=DISTRICTS, industries=division_choices(),
+        districts=DISTRICTS,
         total=disclosure.count_published(kind=kind, district=args["district"])
         if not args["industry"] else None)))
 

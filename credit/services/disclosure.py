@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,8 +141,28 @@ def published_listings(kind: str | None = None, district: str | None = None,
 
 def count_published(kind: str | None = None, district: str | None = None,
                     query: str | None = None, today: dt.date | None = None) -> int:
+    if query is None or not isinstance(query, str) or not query.strip():
+        # The list pages' count: a statement built once a shape (it cost more than running).
+        kind, day, district = _kind(kind), _day(today), _optional_text(district, "district")
+        params: dict[str, Any] = {"today": day, "kind": kind, "district": district}
+        stmt = _count_live(kind is not None, bool(district))
+        return db.session.scalar(stmt, {k: v for k, v in params.items() if v}) or 0
     stmt = _base(kind, district, query, today).with_only_columns(func.count(Listing.id))
     return db.session.scalar(stmt) or 0
+
+
+@functools.cache
+def _count_live(by_kind: bool, by_district: bool) -> Select:
+    day = bindparam("today", type_=Date)
+    stmt = (select(func.count(Listing.id))
+            .where(Listing.removed_on.is_(None), Listing.expires_on > day,
+                   Listing.published_on <= day))
+    if by_kind:
+        stmt = stmt.where(Listing.kind == bindparam("kind"))
+    if by_district:
+        stmt = stmt.join(Enterprise, Enterprise.id == Listing.enterprise_id).where(
+            Enterprise.district == bindparam("district"))
+    return stmt
 
 
 def listing_for(uscc: str, today: dt.date | None = None) -> tuple[PublicListing, ...]:
@@ -262,21 +283,39 @@ def listed_enterprises(kind: str, *, district: str | None = None, industry: str 
     district = _optional_text(district, "district")
     industry = _optional_text(industry, "industry")
     limit, offset = _count(limit, "limit", MAX_PAGE), _count(offset, "offset", 10**9)
+    params: dict[str, Any] = {"today": day, "kind": kind, "limit": limit, "offset": offset}
+    if district:
+        params["district"] = district
+    if industry:
+        params["industry"] = _LIKE_ESCAPES.sub(r"/\g<0>", industry) + "%"
+    rows = db.session.execute(_listed(bool(district), bool(industry)), params).all()
+    return _with_all_listings(rows, day)
+
+
+_LIKE_ESCAPES = re.compile(r"[%_/]")
+
+
+@functools.cache
+def _listed(by_district: bool, by_industry: bool) -> Select:
+    """The list pages' statement, built once a shape (building it cost more than running)."""
+    day = bindparam("today", type_=Date)
     newest = (select(Listing.enterprise_id,
                      func.max(Listing.published_on).label("published_on"),
                      func.max(Listing.id).label("listing_id"))
-              .where(_live(day), Listing.kind == kind).group_by(Listing.enterprise_id)
+              .where(Listing.removed_on.is_(None), Listing.expires_on > day,
+                     Listing.published_on <= day, Listing.kind == bindparam("kind"))
+              .group_by(Listing.enterprise_id)
               .subquery())
     stmt = (select(Enterprise.uscc, Enterprise.name, Enterprise.district,
                    Enterprise.established_on, Enterprise.industry, Enterprise.address)
             .join(newest, newest.c.enterprise_id == Enterprise.id)
             .order_by(newest.c.published_on.desc(), newest.c.listing_id.desc())
-            .limit(limit).offset(offset))
-    if district:
-        stmt = stmt.where(Enterprise.district == district)
-    if industry:
-        stmt = stmt.where(Enterprise.industry.startswith(industry, autoescape=True))
-    return _with_all_listings(db.session.execute(stmt).all(), day)
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+    if by_district:
+        stmt = stmt.where(Enterprise.district == bindparam("district"))
+    if by_industry:
+        stmt = stmt.where(Enterprise.industry.like(bindparam("industry"), escape="/"))
+    return stmt
 
 
 def iter_listed(kind: str, today: dt.date | None = None, batch: int = 1000):

@@ -95,3 +95,20 @@ def test_expired_listing_leaves_on_its_expiry_day_even_before_tick(db, world):
     assert disclosure.listing_for(uscc, today=dt.date(2027, 10, 15)) == ()
     world.pin("2027-10-15")
     assert disclosure.published_listings() == []
+
+
+def test_list_filters_take_like_signs_literally(db, world):
+    publish_a(world)
+    world.e["a"].industry = "C1311"
+    db.session.commit()
+    uscc = world.e["a"].uscc
+    assert [e.uscc for e in disclosure.listed_enterprises("A", industry="C13")] == [uscc]
+    assert [e.uscc for e in disclosure.listed_enterprises("A", district=world.e["a"].district,
+                                                          industry="C1311")] == [uscc]
+    for pattern in ("C_3", "%", "C1%", "_", "C13/"):
+        assert disclosure.listed_enterprises("A", industry=pattern) == [], pattern
+    assert disclosure.count_published("A") == 1
+    assert disclosure.count_published("A", district=world.e["a"].district) == 1
+    assert disclosure.count_published("A", district="汤原县" if world.e["a"].district != "汤原县"
+                                      else "郊区") == 0
+    assert disclosure.count_published("D") == 0

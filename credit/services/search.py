@@ -33,6 +33,8 @@ from typing import Any
 
 from sqlalchemy import (
     Integer,
+    TextClause,
+    bindparam,
     column,
     literal_column,
     select,
@@ -120,6 +122,10 @@ _COLUMNS = (_E.c.uscc, _E.c.name, _E.c.district, _E.c.established_on, _E.c.indus
             _E.c.address)
 
 
+#: The page's enterprises by id (built once: building it cost as much as running it).
+_BY_IDS = select(_E.c.id, *_COLUMNS).where(_E.c.id.in_(bindparam("ids", expanding=True)))
+
+
 def _public(row) -> PublicEnterprise:
     return PublicEnterprise(uscc=row.uscc, name=row.name, district=row.district,
                             established_on=row.established_on, industry=row.industry,
@@ -158,10 +164,9 @@ def search_enterprises(query: str, *, district: str | None = None, page: int = 1
     has_next = len(ids) > stop and stop < MAX_RESULTS
     truncated = len(ids) > MAX_RESULTS and stop >= MAX_RESULTS
     ids = ids[start:stop]
-    rows = {row.id: row for row in db.session.execute(
-        select(_E.c.id, *_COLUMNS).where(_E.c.id.in_(ids)))} if ids else {}
-    return SearchPage(tuple(_public(rows[i]) for i in ids), page, per_page, has_next,
-                      truncated)
+    rows = {row[0]: row for row in db.session.execute(_BY_IDS, {"ids": ids})} if ids else {}
+    return SearchPage(tuple(PublicEnterprise(*rows[i][1:]) for i in ids), page, per_page,
+                      has_next, truncated)
 
 
 def find_enterprise(uscc: str) -> PublicEnterprise | None:
@@ -259,7 +264,7 @@ def full_text_condition(q: Query) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> str:
+def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> TextClause:
     """The statement of every tier for one shape of query (written once, as SQL text: building
     it with the expression language on every search cost more than running it).
 
@@ -303,7 +308,7 @@ def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> 
     if not postgresql:
         scans.append(f"SELECT * FROM (SELECT 5 AS tier, '' AS k, rowid AS id FROM {FTS_TABLE} "
                      f"WHERE {FTS_TABLE} MATCH :match ORDER BY rowid LIMIT :want) AS t5")
-    return "\nUNION ALL ".join(scans)
+    return text("\nUNION ALL ".join(scans))
 
 
 #: PostgreSQL walks at most this many ids in order before it asks GIN for every match.
@@ -382,7 +387,7 @@ def _matching_ids(q: Query, district: str | None, want: int) -> list[int]:
         params.update(uscc=q.uscc, uscc_end=_end(q.uscc))
     if not postgresql:
         params["match"] = _fts5_query(q, district)
-    rows = db.session.execute(text(sql), params).all()
+    rows = [tuple(row) for row in db.session.execute(sql, params)]
     if postgresql:
         rows += [(5, "", i) for i in _postgresql_rest(q, district, want)]
     rows.sort()

@@ -108,7 +108,9 @@ def _base(kind: Any, district: Any, query: Any, today: Any) -> Select:
     return stmt
 
 
-def _public(listing: Listing, uscc: str, name: str, district: str) -> PublicListing:
+def _public(listing: Any, uscc: str, name: str, district: str) -> PublicListing:
+    """A public listing from a Listing (or a row with its kind, dates, disclosed facts, id
+    and certificate token)."""
     disclosed = (listing.disclosed or {}) if listing.kind == ListingKind.D else {}
     return PublicListing(
         uscc=uscc, name=name, district=district, kind=listing.kind,
@@ -169,9 +171,7 @@ def listing_for(uscc: str, today: dt.date | None = None) -> tuple[PublicListing,
     """The live listings of one enterprise: empty for every enterprise without one."""
     if not isinstance(uscc, str):
         raise InvalidInput(f"uscc must be text, got {type(uscc).__name__}")
-    stmt = (_base(None, None, None, today).where(Enterprise.uscc == uscc)
-            .order_by(Listing.kind, Listing.published_on, Listing.id))
-    return tuple(_public(*row) for row in db.session.execute(stmt))
+    return listings_for_many([uscc], today)[uscc]
 
 
 def _utc(moment: Any, what: str) -> dt.datetime | None:
@@ -252,7 +252,9 @@ def _listings_of_many() -> Select:
     # Built once: every search page and list page runs it, and building the statement cost
     # more than running it (the enterprises are bound as one expanding parameter).
     day = bindparam("today", type_=Date)
-    return (select(Listing, Enterprise.uscc, Enterprise.name, Enterprise.district)
+    return (select(Listing.id, Listing.kind, Listing.published_on, Listing.expires_on,
+                   Listing.disclosed, Listing.certificate_token,
+                   Enterprise.uscc, Enterprise.name, Enterprise.district)
             .join(Enterprise, Enterprise.id == Listing.enterprise_id)
             .where(Listing.removed_on.is_(None), Listing.expires_on > day,
                    Listing.published_on <= day,
@@ -266,8 +268,8 @@ def listings_for_many(usccs, today: dt.date | None = None) -> dict[str, tuple[Pu
     found: dict[str, list[PublicListing]] = {u: [] for u in usccs}
     if usccs:
         rows = db.session.execute(_listings_of_many(), {"today": _day(today), "usccs": usccs})
-        for row in rows:
-            found[row[1]].append(_public(*row))
+        for row in rows:  # the row has the listing's fields that _public reads, by name
+            found[row.uscc].append(_public(row, row.uscc, row.name, row.district))
     return {u: tuple(items) for u, items in found.items()}
 
 

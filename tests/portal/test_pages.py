@@ -229,3 +229,18 @@ def test_a_one_character_search_asks_for_more(client, db):
     assert response.status_code == 400
     assert "请输入至少2个汉字" in response.get_data(as_text=True)
     assert client.get("/search").status_code == 200
+
+
+def test_the_shared_page_parts_follow_the_language_and_mount_point(client):
+    zh = text(client.get("/about"))
+    assert '<a class="skip-link" href="#main">跳到正文</a>' in zh
+    client.get("/lang/en")
+    en = text(client.get("/about"))
+    assert "跳到正文" not in en and 'class="skip-link"' in en
+    client.get("/lang/zh_Hans_CN")
+    assert text(client.get("/about")) == zh
+    # Mounted under a prefix, the links carry it (the parts are kept apart per mount point).
+    mounted = text(client.get("/about", base_url="http://localhost/credit/"))
+    assert 'href="/credit/static/css/site.css"' in mounted
+    assert 'href="/credit/listings/a"' in mounted
+    assert 'href="/static/css/site.css"' in text(client.get("/about"))

@@ -271,7 +271,7 @@ def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> 
     Rows are (tier, key, id); each tier is one index scan, limited to ``:want`` rows in its
     order. PostgreSQL compares in the "C" collation (code point order, as Python and SQLite
     do; the search migration's indexes are built on it). The full-text query comes as
-    ``:match`` on SQLite; PostgreSQL reads it apart (:func:`_postgresql_rest`).
+    ``:match`` on SQLite; PostgreSQL's tier 5 is added by :func:`_postgresql_statement`.
     """
     collate = ' COLLATE "C"' if postgresql else ""
     name, pinyin = f"name{collate}", f"replace(name_pinyin, ' ', ''){collate}"
@@ -304,7 +304,7 @@ def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> 
     if uscc:
         scans.append(scan(4, "uscc", prefix(code, "uscc"), f"{code}, id"))
     # Tier 5: every other match, from the full-text index in id order (the district is part of
-    # the full-text query). PostgreSQL: a statement of its own (_postgresql_rest).
+    # the full-text query). PostgreSQL: see _postgresql_statement.
     if not postgresql:
         scans.append(f"SELECT * FROM (SELECT 5 AS tier, '' AS k, rowid AS id FROM {FTS_TABLE} "
                      f"WHERE {FTS_TABLE} MATCH :match ORDER BY rowid LIMIT :want) AS t5")
@@ -315,50 +315,67 @@ def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> 
 WALK = 1_000
 
 
-def _planner(**settings: str | None) -> None:
-    """Set planner settings for the rest of the transaction in one round trip (None: back to
-    the session's own value)."""
-    parts = [f"set_config('{name}', '{value}', true)" if value is not None else
-             f"set_config('{name}', (SELECT reset_val FROM pg_settings WHERE name = '{name}'), "
-             "true)" for name, value in settings.items()]
-    db.session.execute(text("SELECT " + ", ".join(parts)))
+@functools.lru_cache(maxsize=64)
+def _postgresql_tiers(letters: bool, uscc: bool, district: bool) -> str:
+    """Tiers 0 to 4 for psycopg: the shared statement with ``%(name)s`` parameters."""
+    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+
+    compiled = str(_ranked_sql(True, letters, uscc, district).compile(
+        dialect=PGDialect_psycopg()))
+    assert "%%" not in compiled.replace("%(", "")
+    return compiled
 
 
-def _postgresql_rest(q: Query, district: str | None, want: int) -> list[int]:
-    """Tier 5 on PostgreSQL: the first ``want`` matches by id.
+def _postgresql_statement(q: Query, district: str | None) -> str:
+    """Every tier in one statement, tier 5 included (its full-text queries written inline:
+    the planner then sees the lexemes and their frequencies, and no prepared statement's
+    generic plan is ever used).
 
     GIN cannot return matches in id order, reading every match of a common term through it
     costs the whole posting list, and the planner cannot tell how terms correlate (``木斯`` is
-    in every name of the city's districts and in none of the counties': with a county it
-    expects thousands of matches where there are none, and would walk every id). So:
+    in every name of the city's districts and in none of the counties'). So tier 5 is:
 
-    1. the first WALK ids (of the district: index (district, id)) are read in order and
-       matched one by one: when a page's worth matches, those are the first (common terms);
-    2. otherwise the matches are rare: GIN gives all of them (the district a term of the same
-       query), sorted here.
+    1. ``walked``: the first WALK ids (of the district: index (district, id)) read in order
+       and matched one by one; when a page's worth matches, those are the first (common
+       terms), and GIN is not asked at all (a one-time filter on the count);
+    2. ``matched``: otherwise the matches are rare, and GIN gives all of them (the district a
+       term of the same query), sorted by the database.
 
-    Each statement tells the planner which plan it is for (and no JIT: a forced plan looks
-    expensive to it, and compiling would cost more than running).
+    Run with sequential scans and JIT off (:func:`_postgresql_ids`): GIN is always the way
+    to read rare matches, and compiling would cost more than running.
     """
-    walked = select(_E.c.id, _E.c.search_terms).order_by(_E.c.id).limit(WALK)
-    if district:
-        walked = walked.where(_E.c.district == district)
-    walked = walked.subquery()
-    matched = text(f"search_terms @@ {_sql_literal(_tsquery(q, None))}::tsquery")
-    _planner(enable_bitmapscan="off", enable_seqscan="off", jit="off")
-    try:
-        ids = list(db.session.execute(
-            select(walked.c.id).where(matched).order_by(walked.c.id).limit(want)).scalars())
-    finally:
-        _planner(enable_bitmapscan=None, enable_seqscan=None, jit=None)
-    if len(ids) >= want:
-        return ids
-    matched = text(f"search_terms @@ {_sql_literal(_tsquery(q, district))}::tsquery")
-    _planner(enable_seqscan="off", enable_indexscan="off", jit="off")
-    try:
-        return sorted(db.session.execute(select(_E.c.id).where(matched)).scalars())[:want]
-    finally:
-        _planner(enable_seqscan=None, enable_indexscan=None, jit=None)
+    walked = ("SELECT id, search_terms FROM enterprises"
+              + (" WHERE district = %(district)s" if district else "")
+              + f" ORDER BY id LIMIT {WALK}")
+    rest = _sql_literal(_tsquery(q, None))
+    rest_district = _sql_literal(_tsquery(q, district))
+    assert "%" not in rest + rest_district  # terms are escaped (credit.names.escape_term)
+    return (
+        f"WITH walked AS MATERIALIZED (SELECT w.id FROM ({walked}) AS w "
+        f"WHERE w.search_terms @@ {rest}::tsquery ORDER BY w.id LIMIT %(want)s), "
+        f"matched AS MATERIALIZED (SELECT id FROM enterprises "
+        f"WHERE search_terms @@ {rest_district}::tsquery "
+        f"AND (SELECT count(*) FROM walked) < %(want)s)\n"
+        + _postgresql_tiers(q.letters is not None, q.uscc is not None, bool(district))
+        + "\nUNION ALL SELECT 5 AS tier, '' AS k, id FROM walked"
+        "\nUNION ALL SELECT * FROM (SELECT 5 AS tier, '' AS k, id FROM matched "
+        "ORDER BY id LIMIT %(want)s) AS t6")
+
+
+_PLANNER_OFF = "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
+_PLANNER_BACK = ("SELECT set_config(name, reset_val, true) FROM pg_settings "
+                 "WHERE name IN ('enable_seqscan', 'jit')")
+
+
+def _postgresql_ids(statement: str, params: dict[str, Any]) -> list[tuple]:
+    """Run the search statement between the planner settings it needs, in one round trip
+    (a psycopg pipeline on the session's own connection and transaction)."""
+    raw = db.session.connection().connection.driver_connection
+    with raw.pipeline():
+        raw.execute(_PLANNER_OFF)
+        cursor = raw.execute(statement, params)
+        raw.execute(_PLANNER_BACK)
+    return cursor.fetchall()
 
 
 def _end(prefix: str) -> str:
@@ -375,7 +392,6 @@ def _matching_ids(q: Query, district: str | None, want: int) -> list[int]:
     repeats.
     """
     postgresql = _postgresql()
-    sql = _ranked_sql(postgresql, q.letters is not None, q.uscc is not None, bool(district))
     params: dict[str, Any] = {"want": want, "text": q.text, "text_end": _end(q.text)}
     if district:
         params["district"] = district
@@ -385,11 +401,12 @@ def _matching_ids(q: Query, district: str | None, want: int) -> list[int]:
                       reading_end=_end(reading))
     if q.uscc is not None:
         params.update(uscc=q.uscc, uscc_end=_end(q.uscc))
-    if not postgresql:
-        params["match"] = _fts5_query(q, district)
-    rows = [tuple(row) for row in db.session.execute(sql, params)]
     if postgresql:
-        rows += [(5, "", i) for i in _postgresql_rest(q, district, want)]
+        rows = _postgresql_ids(_postgresql_statement(q, district), params)
+    else:
+        params["match"] = _fts5_query(q, district)
+        sql = _ranked_sql(False, q.letters is not None, q.uscc is not None, bool(district))
+        rows = [tuple(row) for row in db.session.execute(sql, params)]
     rows.sort()
     found: list[int] = []
     seen: set[int] = set()

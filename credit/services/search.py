@@ -311,8 +311,13 @@ def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> 
     return text("\nUNION ALL ".join(scans))
 
 
-#: PostgreSQL walks at most this many ids in order before it asks GIN for every match.
+#: PostgreSQL walks this many ids in order first (the district's, with a district).
 WALK = 1_000
+#: When that walk found a few matches but not a page (a term neither common nor rare), it
+#: walks on, twice as far as the matches found promise a page, up to this many ids in all.
+WALK_FURTHER = 20_000
+#: ... provided it found at least this many: fewer promise too long a walk, and GIN is cheaper.
+WALK_FURTHER_FROM = 3
 
 
 @functools.lru_cache(maxsize=64)
@@ -331,33 +336,47 @@ def _postgresql_statement(q: Query, district: str | None) -> str:
     the planner then sees the lexemes and their frequencies, and no prepared statement's
     generic plan is ever used).
 
-    GIN cannot return matches in id order, reading every match of a common term through it
-    costs the whole posting list, and the planner cannot tell how terms correlate (``木斯`` is
-    in every name of the city's districts and in none of the counties'). So tier 5 is:
+    GIN cannot return matches in id order: it gives all of them, and reading a common term's
+    posting list, or checking thousands of rows for a phrase, is the whole cost. The planner
+    cannot tell how terms correlate either (``木斯`` is in every name of the city's districts
+    and in none of the counties'). So tier 5 is three parts, each run only when the one
+    before did not find a page:
 
     1. ``walked``: the first WALK ids (of the district: index (district, id)) read in order
-       and matched one by one; when a page's worth matches, those are the first (common
-       terms), and GIN is not asked at all (a one-time filter on the count);
-    2. ``matched``: otherwise the matches are rare, and GIN gives all of them (the district a
+       and matched one by one, up to a page (common terms stop early);
+    2. ``walked_more``: when that found WALK_FURTHER_FROM matches or more but not a page, the
+       walk again from the start, twice as far as those matches promise a page, at most
+       WALK_FURTHER ids (terms of a few in a thousand: a walk of a few thousand ids costs
+       less than GIN's thousands of matches);
+    3. ``matched``: otherwise the matches are rare, and GIN gives all of them (the district a
        term of the same query), sorted by the database.
 
-    Run with sequential scans and JIT off (:func:`_postgresql_ids`): GIN is always the way
-    to read rare matches, and compiling would cost more than running.
+    The parts are gated by one-time filters on the counts before them, so a part not needed
+    reads nothing. Run with sequential scans and JIT off (:func:`_postgresql_ids`).
     """
-    walked = ("SELECT id, search_terms FROM enterprises"
-              + (" WHERE district = %(district)s" if district else "")
-              + f" ORDER BY id LIMIT {WALK}")
+    scope = " WHERE district = %(district)s" if district else ""
     rest = _sql_literal(_tsquery(q, None))
     rest_district = _sql_literal(_tsquery(q, district))
     assert "%" not in rest + rest_district  # terms are escaped (credit.names.escape_term)
+
+    def walk(limit: str) -> str:
+        return (f"SELECT w.id FROM (SELECT id, search_terms FROM enterprises{scope} "
+                f"ORDER BY id LIMIT {limit}) AS w "
+                f"WHERE w.search_terms @@ {rest}::tsquery ORDER BY w.id LIMIT %(want)s")
+
+    further = (f"(SELECT CASE WHEN n >= %(want)s OR n < {WALK_FURTHER_FROM} THEN 0 "
+               f"ELSE least({WALK_FURTHER}, {2 * WALK} * %(want)s / n) END FROM found)")
     return (
-        f"WITH walked AS MATERIALIZED (SELECT w.id FROM ({walked}) AS w "
-        f"WHERE w.search_terms @@ {rest}::tsquery ORDER BY w.id LIMIT %(want)s), "
+        f"WITH walked AS MATERIALIZED ({walk(str(WALK))}), "
+        "found AS MATERIALIZED (SELECT count(*) AS n FROM walked), "
+        f"walked_more AS MATERIALIZED ({walk(further)}), "
         f"matched AS MATERIALIZED (SELECT id FROM enterprises "
         f"WHERE search_terms @@ {rest_district}::tsquery "
-        f"AND (SELECT count(*) FROM walked) < %(want)s)\n"
+        "AND (SELECT n FROM found) < %(want)s "
+        "AND (SELECT count(*) FROM walked_more) < %(want)s)\n"
         + _postgresql_tiers(q.letters is not None, q.uscc is not None, bool(district))
         + "\nUNION ALL SELECT 5 AS tier, '' AS k, id FROM walked"
+        "\nUNION ALL SELECT 5 AS tier, '' AS k, id FROM walked_more"
         "\nUNION ALL SELECT * FROM (SELECT 5 AS tier, '' AS k, id FROM matched "
         "ORDER BY id LIMIT %(want)s) AS t6")
 

@@ -30,10 +30,12 @@ BARRIER = "|"
 #: the bigram terms have 3: SQLite's prefix indexes (4 to 9 characters: the mark and a partial
 #: syllable of 1 to 6 letters) then hold pinyin terms only.
 CHARS, PINYIN, INITIALS, DISTRICT = "c", "pyn", "i", "d"
-#: PostgreSQL only: each two adjacent pinyin units of a reading as one term, ``pq`` + first +
-#: PAIR_SEPARATOR + second (``pqxian·fu``), so that a query of common syllables reads one short
-#: posting list instead of a phrase over two long ones (docs/search.md).
-PINYIN_PAIRS, PAIR_SEPARATOR = "pq", "\u00b7"
+#: PostgreSQL only (GIN reads every posting list of a query, so long lists cost there): each
+#: two adjacent pinyin units of a reading as one term, ``pq`` + first + PAIR_SEPARATOR +
+#: second (``pqxian·fu``), and each three adjacent initials, ``t`` + the three (``tjms``), so
+#: that a query of common syllables or initials reads short posting lists instead of a phrase
+#: over long ones (docs/search.md).
+PINYIN_PAIRS, PAIR_SEPARATOR, INITIALS_TRIGRAMS = "pq", "\u00b7", "t"
 
 _ASCII_WHITESPACE = " \t\n\r\f\v"
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz",
@@ -129,20 +131,26 @@ def _pairs(units: list[str]) -> list[str]:
     return [a + PAIR_SEPARATOR + b for a, b in itertools.pairwise(units)]
 
 
+def _trigrams(text: str) -> list[str]:
+    return [text[i:i + 3] for i in range(len(text) - 2)]
+
+
 def index_terms(name: str, name_pinyin: str, name_initials: str, district: str, *,
-                pinyin_pairs: bool = False) -> list[str]:
+                gin: bool = False) -> list[str]:
     """The terms of the full-text index, in order (a phrase is consecutive terms).
 
     Character bigrams of the plain name (a 2-character query is one term, a longer one a phrase
-    of overlapping bigrams), the pinyin syllables of each reading, with ``pinyin_pairs`` each
-    two adjacent syllables of each reading, the bigrams of each reading's initials, and the
-    district. Each term starts with its field mark.
+    of overlapping bigrams), the pinyin syllables of each reading, the bigrams of each
+    reading's initials, and the district; with ``gin`` (PostgreSQL) also each two adjacent
+    syllables and each three adjacent initials of each reading. Each term starts with its
+    field mark.
     """
     readings_ = [r.split() for r in name_pinyin.split(READING_SEPARATOR)]
-    fields = [(PINYIN, readings_)]
-    if pinyin_pairs:
-        fields.append((PINYIN_PAIRS, [_pairs(units) for units in readings_]))
-    fields.append((INITIALS, [_bigrams(r) for r in name_initials.split(READING_SEPARATOR)]))
+    initials = name_initials.split(READING_SEPARATOR)
+    fields = [(PINYIN, readings_), (INITIALS, [_bigrams(r) for r in initials])]
+    if gin:
+        fields += [(PINYIN_PAIRS, [_pairs(units) for units in readings_]),
+                   (INITIALS_TRIGRAMS, [_trigrams(r) for r in initials])]
     terms = [CHARS + b for b in _bigrams(plain_text(name))]
     for field, values in fields:
         for n, units in enumerate(values):
@@ -187,10 +195,9 @@ def tsvector_text(terms: Iterable[str]) -> str:
 def search_document(name: str, name_pinyin: str, name_initials: str, district: str,
                     dialect: str) -> str:
     """The value of the ``search_terms`` column for a database dialect (``sqlite`` or
-    ``postgresql``; only PostgreSQL's holds the pinyin pairs)."""
+    ``postgresql``; only PostgreSQL's holds the pairs and trigrams)."""
     if dialect == "postgresql":
-        return tsvector_text(index_terms(name, name_pinyin, name_initials, district,
-                                         pinyin_pairs=True))
+        return tsvector_text(index_terms(name, name_pinyin, name_initials, district, gin=True))
     return fts5_document(index_terms(name, name_pinyin, name_initials, district))
 
 
@@ -252,20 +259,23 @@ def query_bigrams(text: str) -> list[str]:
     return [CHARS + b for b in _bigrams(plain_text(text))]
 
 
-def initials_terms(letters: str) -> list[str]:
+def initials_terms(letters: str, *, gin: bool = False) -> list[str]:
+    """The terms of initials: bigrams, or (``gin``, 3 letters or more) trigrams."""
+    if gin and len(letters) >= 3:
+        return [INITIALS_TRIGRAMS + t for t in _trigrams(letters)]
     return [INITIALS + b for b in _bigrams(letters)]
 
 
-def pinyin_phrases(letters: str, *, pairs: bool = False) -> list[tuple[list[str], str]]:
+def pinyin_phrases(letters: str, *, gin: bool = False) -> list[tuple[list[str], str]]:
     """Each reading of a Latin query as (whole terms, the prefix term of the last).
 
-    Syllable terms; with ``pairs`` (an index that holds them) a reading of more than one
+    Syllable terms; with ``gin`` (an index that holds the pairs) a reading of more than one
     syllable is its adjacent pairs instead: ``xianfu`` is ``pqxian·fu`` as a prefix, one
     term, where the syllables would be a phrase of ``pynxian`` and ``pynfu*``.
     """
     phrases = []
     for syllables, tail in segmentations(letters):
-        if pairs and syllables:
+        if gin and syllables:
             units = [*syllables, tail]
             terms = [PINYIN_PAIRS + pair for pair in _pairs(units)]
             phrases.append((terms[:-1], terms[-1]))

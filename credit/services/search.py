@@ -229,8 +229,8 @@ def _tsquery(q: Query, district: str | None) -> str:
     phrases = [phrase(query_bigrams(q.plain))]
     if q.letters is not None:
         phrases += [phrase([*terms, last], prefix=True)
-                    for terms, last in pinyin_phrases(q.letters, pairs=True)]
-        phrases.append(phrase(initials_terms(q.letters)))
+                    for terms, last in pinyin_phrases(q.letters, gin=True)]
+        phrases.append(phrase(initials_terms(q.letters, gin=True)))
     match = "(" + " | ".join(phrases) + ")"
     if district:
         match += " & " + phrase([DISTRICT + district])

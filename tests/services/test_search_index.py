@@ -14,9 +14,11 @@ from credit.extensions import db as _db
 from credit.models import Enterprise
 from credit.names import (
     BARRIER,
+    INITIALS_TRIGRAMS,
     PINYIN_PAIRS,
     compact,
     index_terms,
+    initials_terms,
     pinyin_columns,
     pinyin_phrases,
     plain_text,
@@ -145,13 +147,13 @@ def test_the_index_serves_exactly_the_rules(db):
                 reference(query, district)[:100], (query, district)
 
 
-def test_postgresql_documents_hold_adjacent_syllables_as_one_term():
+def test_postgresql_documents_hold_syllable_pairs_and_initials_trigrams():
     name = "佳木斯市长兴粮油"
     columns = pinyin_columns(name)
     plain = index_terms(name, columns["name_pinyin"], columns["name_initials"], "郊区")
     paired = index_terms(name, columns["name_pinyin"], columns["name_initials"], "郊区",
-                         pinyin_pairs=True)
-    assert not [t for t in plain if t.startswith(PINYIN_PAIRS)]
+                         gin=True)
+    assert not [t for t in plain if t.startswith((PINYIN_PAIRS, INITIALS_TRIGRAMS))]
     at = [n for n, t in enumerate(paired) if t.startswith(PINYIN_PAIRS)]
     pairs = paired[at[0]:at[-1] + 1]
     # Both readings (市长 shi zhang; the trade name 长兴 chang xing), a barrier between them.
@@ -160,18 +162,23 @@ def test_postgresql_documents_hold_adjacent_syllables_as_one_term():
     second = [p.replace("zhang", "chang") for p in first]
     assert pairs == [PINYIN_PAIRS + p for p in first] + [BARRIER] + \
         [PINYIN_PAIRS + p for p in second]
-    assert "pqxian·fu" in search_document("桦南县富民粮油", "hua nan xian fu min liang you",
-                                          "hnxfmly", "桦南县", "postgresql")
-    assert "pq" not in search_document("桦南县富民粮油", "hua nan xian fu min liang you",
-                                       "hnxfmly", "桦南县", "sqlite")
+    postgresql = search_document("桦南县富民粮油", "hua nan xian fu min liang you", "hnxfmly",
+                                 "桦南县", "postgresql")
+    assert "'pqxian·fu'" in postgresql and "'thnx'" in postgresql and "'tmly'" in postgresql
+    sqlite = search_document("桦南县富民粮油", "hua nan xian fu min liang you", "hnxfmly",
+                             "桦南县", "sqlite").split()
+    assert not [t for t in sqlite if t.startswith((PINYIN_PAIRS, INITIALS_TRIGRAMS))]
 
 
 def test_pinyin_queries_read_pairs_where_the_index_has_them():
     assert pinyin_phrases("xianfu")[0] == (["pynxian"], "pynfu")
-    readings = pinyin_phrases("xianfu", pairs=True)
+    readings = pinyin_phrases("xianfu", gin=True)
     assert readings[0] == ([], "pqxian·fu")  # one term, read as a prefix
     assert (["pqxi·an"], "pqan·fu") in readings
-    assert pinyin_phrases("xian", pairs=True)[0] == ([], "pynxian")  # one syllable: itself
+    assert pinyin_phrases("xian", gin=True)[0] == ([], "pynxian")  # one syllable: itself
+    assert initials_terms("jmss") == ["ijm", "ims", "iss"]
+    assert initials_terms("jmss", gin=True) == ["tjms", "tmss"]
+    assert initials_terms("jm", gin=True) == ["ijm"]
 
 
 def test_pages_walk_the_same_order(db, monkeypatch):

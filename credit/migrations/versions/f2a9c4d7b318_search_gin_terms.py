@@ -1,11 +1,12 @@
-"""public search on PostgreSQL: adjacent pinyin syllables as one term
+"""public search on PostgreSQL: adjacent pinyin syllables and initials as one term
 
 The PostgreSQL document (enterprises.search_terms, a tsvector) gains a term for each two
-adjacent pinyin units of a reading (``pqxian·fu``): a query of common syllables then reads one
-short posting list instead of a phrase over two long ones. Only the stored documents change;
-SQLite's documents do not hold the pairs, so nothing happens there. docs/search.md.
+adjacent pinyin units of a reading (``pqxian·fu``) and each three adjacent initials (``tjms``):
+a query of common syllables or initials then reads short posting lists instead of a phrase over
+long ones. Only the stored documents change; SQLite's documents do not hold these terms, so
+nothing happens there. docs/search.md.
 
-Downgrade leaves the documents as they are: the earlier queries never ask for a pair term.
+Downgrade leaves the documents as they are: the earlier queries never ask for these terms.
 
 Revision ID: f2a9c4d7b318
 Revises: e4b8c2a6f013

@@ -392,7 +392,9 @@ def _postgresql_ids(statement: str, params: dict[str, Any]) -> list[tuple]:
     raw = db.session.connection().connection.driver_connection
     with raw.pipeline():
         raw.execute(_PLANNER_OFF)
-        cursor = raw.execute(statement, params)
+        # Never prepared: a popular query repeated would otherwise be, and after five runs
+        # PostgreSQL may settle on a generic plan, one that cannot see the values it ranks.
+        cursor = raw.execute(statement, params, prepare=False)
         raw.execute(_PLANNER_BACK)
     return cursor.fetchall()
 

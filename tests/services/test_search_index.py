@@ -387,3 +387,20 @@ def test_the_page_says_when_results_stop_at_the_cap(db, client, monkeypatch):
     assert "匹配的企业超过25家，只列出前25家" in last
     api = client.get("/api/v1/search", query_string={"q": "有限", "page": 2}).get_json()
     assert set(api) == {"items", "page", "per_page", "next"} and api["next"] is None
+
+
+def test_postgresql_search_leaves_the_planner_as_it_was(db):
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("planner settings are PostgreSQL's; run with TEST_DATABASE_URL pointing at "
+                    "PostgreSQL")
+    add(db, "佳木斯市恒泰木业有限公司")
+    db.session.commit()
+    settings = text("SELECT current_setting('enable_seqscan'), current_setting('jit')")
+    before = tuple(db.session.execute(settings).one())
+    for _ in range(7):  # more than psycopg's threshold for preparing a statement
+        assert found("hengtai") == found("htmy") == ["佳木斯市恒泰木业有限公司"]
+    assert tuple(db.session.execute(settings).one()) == before
+    # The search statement was never prepared on the server.
+    prepared = db.session.scalar(text(
+        "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%walked%'"))
+    assert prepared == 0

@@ -279,6 +279,12 @@ def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> 
     where_district = " AND district = :district" if district else ""
 
     def scan(tier: int, key: str, condition: str, order: str) -> str:
+        if postgresql and tier == 0:
+            # Every whole match (a handful: a name is registered once in its area): without
+            # an order and a limit, no plan can walk the primary key looking for them, even a
+            # generic plan that does not see the value (_postgresql_ids prepares it).
+            return (f"SELECT 0 AS tier, '' AS k, id FROM enterprises "
+                    f"WHERE {condition}{where_district}")
         return (f"SELECT * FROM (SELECT {tier} AS tier, {key} AS k, id FROM enterprises "
                 f"WHERE {condition}{where_district} ORDER BY {order} LIMIT :want) AS t{tier}")
 
@@ -321,20 +327,8 @@ WALK_FURTHER_FROM = 3
 
 
 @functools.lru_cache(maxsize=64)
-def _postgresql_tiers(letters: bool, uscc: bool, district: bool) -> str:
-    """Tiers 0 to 4 for psycopg: the shared statement with ``%(name)s`` parameters."""
-    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
-
-    compiled = str(_ranked_sql(True, letters, uscc, district).compile(
-        dialect=PGDialect_psycopg()))
-    assert "%%" not in compiled.replace("%(", "")
-    return compiled
-
-
-def _postgresql_statement(q: Query, district: str | None) -> str:
-    """Every tier in one statement, tier 5 included (its full-text queries written inline:
-    the planner then sees the lexemes and their frequencies, and no prepared statement's
-    generic plan is ever used).
+def _postgresql_statement(letters: bool, uscc: bool, district: bool) -> str:
+    """Every tier in one statement for psycopg (``%(name)s`` parameters), tier 5 included.
 
     GIN cannot return matches in id order: it gives all of them, and reading a common term's
     posting list, or checking thousands of rows for a phrase, is the whole cost. The planner
@@ -352,17 +346,22 @@ def _postgresql_statement(q: Query, district: str | None) -> str:
        term of the same query), sorted by the database.
 
     The parts are gated by one-time filters on the counts before them, so a part not needed
-    reads nothing. Run with sequential scans and JIT off (:func:`_postgresql_ids`).
+    reads nothing. No plan depends on the values: every scan is the index that gives its
+    order, the whole-match scans have no order to walk for, and GIN is the only way to read
+    rare matches; so the statement is prepared once a connection and run with its generic
+    plan (:func:`_postgresql_ids`), where planning it cost more than running it.
     """
+    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+
+    tiers = str(_ranked_sql(True, letters, uscc, district).compile(
+        dialect=PGDialect_psycopg()))
+    assert "%%" not in tiers.replace("%(", "")
     scope = " WHERE district = %(district)s" if district else ""
-    rest = _sql_literal(_tsquery(q, None))
-    rest_district = _sql_literal(_tsquery(q, district))
-    assert "%" not in rest + rest_district  # terms are escaped (credit.names.escape_term)
 
     def walk(limit: str) -> str:
         return (f"SELECT w.id FROM (SELECT id, search_terms FROM enterprises{scope} "
                 f"ORDER BY id LIMIT {limit}) AS w "
-                f"WHERE w.search_terms @@ {rest}::tsquery ORDER BY w.id LIMIT %(want)s")
+                "WHERE w.search_terms @@ %(rest)s::tsquery ORDER BY w.id LIMIT %(want)s")
 
     further = (f"(SELECT CASE WHEN n >= %(want)s OR n < {WALK_FURTHER_FROM} THEN 0 "
                f"ELSE least({WALK_FURTHER}, {2 * WALK} * %(want)s / n) END FROM found)")
@@ -370,20 +369,24 @@ def _postgresql_statement(q: Query, district: str | None) -> str:
         f"WITH walked AS MATERIALIZED ({walk(str(WALK))}), "
         "found AS MATERIALIZED (SELECT count(*) AS n FROM walked), "
         f"walked_more AS MATERIALIZED ({walk(further)}), "
-        f"matched AS MATERIALIZED (SELECT id FROM enterprises "
-        f"WHERE search_terms @@ {rest_district}::tsquery "
+        "matched AS MATERIALIZED (SELECT id FROM enterprises "
+        "WHERE search_terms @@ %(rest_district)s::tsquery "
         "AND (SELECT n FROM found) < %(want)s "
         "AND (SELECT count(*) FROM walked_more) < %(want)s)\n"
-        + _postgresql_tiers(q.letters is not None, q.uscc is not None, bool(district))
+        + tiers
         + "\nUNION ALL SELECT 5 AS tier, '' AS k, id FROM walked"
         "\nUNION ALL SELECT 5 AS tier, '' AS k, id FROM walked_more"
         "\nUNION ALL SELECT * FROM (SELECT 5 AS tier, '' AS k, id FROM matched "
         "ORDER BY id LIMIT %(want)s) AS t6")
 
 
-_PLANNER_OFF = "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
-_PLANNER_BACK = ("SELECT set_config(name, reset_val, true) FROM pg_settings "
-                 "WHERE name IN ('enable_seqscan', 'jit')")
+# Sequential scans off (GIN is the way to rare matches), no JIT (compiling would cost more
+# than running), and the prepared statement's generic plan from the first run.
+_SETTINGS = {"enable_seqscan": "off", "jit": "off", "plan_cache_mode": "force_generic_plan"}
+_PLANNER_OFF = "SELECT " + ", ".join(f"set_config('{k}', '{v}', true)"
+                                     for k, v in _SETTINGS.items())
+_PLANNER_BACK = ("SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name IN ("
+                 + ", ".join(f"'{k}'" for k in _SETTINGS) + ")")
 
 
 def _postgresql_ids(statement: str, params: dict[str, Any]) -> list[tuple]:
@@ -392,9 +395,7 @@ def _postgresql_ids(statement: str, params: dict[str, Any]) -> list[tuple]:
     raw = db.session.connection().connection.driver_connection
     with raw.pipeline():
         raw.execute(_PLANNER_OFF)
-        # Never prepared: a popular query repeated would otherwise be, and after five runs
-        # PostgreSQL may settle on a generic plan, one that cannot see the values it ranks.
-        cursor = raw.execute(statement, params, prepare=False)
+        cursor = raw.execute(statement, params, prepare=True)
         raw.execute(_PLANNER_BACK)
     return cursor.fetchall()
 
@@ -423,7 +424,9 @@ def _matching_ids(q: Query, district: str | None, want: int) -> list[int]:
     if q.uscc is not None:
         params.update(uscc=q.uscc, uscc_end=_end(q.uscc))
     if postgresql:
-        rows = _postgresql_ids(_postgresql_statement(q, district), params)
+        params.update(rest=_tsquery(q, None), rest_district=_tsquery(q, district))
+        rows = _postgresql_ids(_postgresql_statement(
+            q.letters is not None, q.uscc is not None, bool(district)), params)
     else:
         params["match"] = _fts5_query(q, district)
         sql = _ranked_sql(False, q.letters is not None, q.uscc is not None, bool(district))

@@ -4,6 +4,8 @@ Serves the app with gunicorn on a database holding the demo archive and the demo
 then loads it with concurrent clients, one kind of request at a time, and prints the median and
 95th-percentile latency and the throughput of each kind, side by side with a bare endpoint of
 the same app that renders a constant template (``/_bare``): the cost of the framework alone.
+It also prints the CPU time a request cost the app server's processes (SQLite's work included),
+the PostgreSQL backends and the client threads (Linux), which says where throughput goes.
 
     .venv/bin/pip install -e '.[deploy]'       # gunicorn
     .venv/bin/python bench/portal_http.py --enterprises 1000000
@@ -129,6 +131,34 @@ def sample_urls(env: dict, per_kind: int, seed: int) -> dict[str, list[str]]:
     return urls
 
 
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(server_group: int, database: str | None) -> tuple[float, float]:
+    """CPU seconds used so far by the app server's processes (gunicorn's process group) and
+    by the PostgreSQL backends serving ``database`` (Linux /proc; zeros elsewhere)."""
+    app = db = 0.0
+    if not os.path.isdir("/proc"):
+        return app, db
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry)) == server_group:
+                app += _cpu_seconds(int(entry))
+            elif database:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    command = f.read().decode(errors="replace")
+                if command.startswith("postgres:") and f" {database} " in command:
+                    db += _cpu_seconds(int(entry))
+        except (OSError, ProcessLookupError):  # gone meanwhile
+            continue
+    return app, db
+
+
 def load(port: int, urls: list[str], concurrency: int, seconds: float) -> dict:
     """Send the URLs round-robin from ``concurrency`` threads for ``seconds``."""
     latencies: list[float] = []
@@ -216,14 +246,21 @@ def main() -> None:
         print(f"\n{args.enterprises:,} enterprises, {env['DATABASE_URL'].split('://')[0]}, "
               f"gunicorn -w {args.workers}, {args.concurrency} concurrent clients, "
               f"{args.seconds:g} s per kind\n")
+        database = (urllib.parse.urlsplit(env["DATABASE_URL"]).path.lstrip("/") or None
+                    if env["DATABASE_URL"].startswith("postgres") else None)
         print(f"{'kind':<20} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} "
-              f"{'vs bare':>8}")
+              f"{'vs bare':>8}   CPU ms a request: {'app':>5} {'db':>5} {'client':>6}")
         results = {}
         for kind, kind_urls in urls.items():
+            app0, db0 = cpu_of(server.pid, database)
+            client0 = time.process_time()
             r = results[kind] = load(port, kind_urls, args.concurrency, args.seconds)
+            app1, db1 = cpu_of(server.pid, database)
+            client = (time.process_time() - client0) / r["n"] * 1000
             bare = results["bare endpoint"]["rps"]
             print(f"{kind:<20} {r['n']:>9,} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['rps']:>8.0f} "
-                  f"{r['rps'] / bare:>8.0%}", flush=True)
+                  f"{r['rps'] / bare:>8.0%}   {'':>18}{(app1 - app0) / r['n'] * 1000:>5.2f} "
+                  f"{(db1 - db0) / r['n'] * 1000:>5.2f} {client:>6.2f}", flush=True)
             for error in r["errors"][:3]:
                 print(f"    error: {error}")
         bare = results["bare endpoint"]["rps"]

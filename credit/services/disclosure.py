@@ -87,7 +87,8 @@ def _day(today: Any) -> dt.date:
     return today
 
 
-def _live(today: dt.date):
+def _live(today: Any):
+    """Live on ``today`` (a date, or a bound parameter of one)."""
     return and_(Listing.removed_on.is_(None), Listing.expires_on > today,
                 Listing.published_on <= today)
 
@@ -157,8 +158,7 @@ def count_published(kind: str | None = None, district: str | None = None,
 def _count_live(by_kind: bool, by_district: bool) -> Select:
     day = bindparam("today", type_=Date)
     stmt = (select(func.count(Listing.id))
-            .where(Listing.removed_on.is_(None), Listing.expires_on > day,
-                   Listing.published_on <= day))
+            .where(_live(day)))
     if by_kind:
         stmt = stmt.where(Listing.kind == bindparam("kind"))
     if by_district:
@@ -256,8 +256,7 @@ def _listings_of_many() -> Select:
                    Listing.disclosed, Listing.certificate_token,
                    Enterprise.uscc, Enterprise.name, Enterprise.district)
             .join(Enterprise, Enterprise.id == Listing.enterprise_id)
-            .where(Listing.removed_on.is_(None), Listing.expires_on > day,
-                   Listing.published_on <= day,
+            .where(_live(day),
                    Enterprise.uscc.in_(bindparam("usccs", expanding=True)))
             .order_by(Enterprise.uscc, Listing.kind, Listing.published_on, Listing.id))
 
@@ -304,8 +303,7 @@ def _listed(by_district: bool, by_industry: bool) -> Select:
     newest = (select(Listing.enterprise_id,
                      func.max(Listing.published_on).label("published_on"),
                      func.max(Listing.id).label("listing_id"))
-              .where(Listing.removed_on.is_(None), Listing.expires_on > day,
-                     Listing.published_on <= day, Listing.kind == bindparam("kind"))
+              .where(_live(day), Listing.kind == bindparam("kind"))
               .group_by(Listing.enterprise_id)
               .subquery())
     stmt = (select(Enterprise.uscc, Enterprise.name, Enterprise.district,

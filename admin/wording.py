@@ -12,6 +12,7 @@ import re
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from credit.labels import RECORD_TYPES  # noqa: F401  (the backend reads them from here)
 from credit.workflows.errors import (
     ConcurrentChange,
     InvalidInput,
@@ -54,20 +55,6 @@ CLAUSES = {
     "C1": "三(三)1", "C2": "三(三)2", "C3": "三(三)3", "C4": "三(三)4", "C5": "三(三)5",
     "C6": "三(三)6", "C7": "三(三)7", "C8": "三(三)",
     "A1": "三(一)1", "A5": "三(一)5", "B1-new": "三(二)1",
-}
-
-RECORD_TYPES = {
-    "spot_check": _l("监督抽查"),
-    "inspection": _l("监督检查"),
-    "supervised_test": _l("监督检验"),
-    "violation": _l("违法违规"),
-    "false_claim": _l("虚假宣传"),
-    "complaint": _l("投诉索赔退货"),
-    "accident": _l("质量事故"),
-    "permit": _l("行政许可"),
-    "standard": _l("执行标准"),
-    "after_sales": _l("售后服务"),
-    "pass_rate": _l("出厂合格率"),
 }
 
 FIELDS = {

@@ -13,6 +13,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from credit.industries import industry_name
+from credit.labels import RECORD_TYPES
 from credit.services.disclosure import PublicListing
 
 #: Public wording of the D reason codes a publisher may disclose (policy 三(四)).
@@ -26,20 +27,6 @@ D_REASONS = {
     "D7": _l("严重质量违法违规，达到吊销许可证照或移送司法机关的程度"),
     "D8": _l("严重违反明示或承诺的服务条款，不能提供售后服务"),
     "D9": _l("因产品质量问题造成重大事故"),
-}
-
-RECORD_TYPES = {
-    "spot_check": _l("监督抽查"),
-    "inspection": _l("监督检查"),
-    "supervised_test": _l("监督检验"),
-    "violation": _l("违法违规"),
-    "false_claim": _l("虚假宣传"),
-    "complaint": _l("投诉索赔退货"),
-    "accident": _l("质量事故"),
-    "permit": _l("行政许可"),
-    "standard": _l("执行标准"),
-    "after_sales": _l("售后服务"),
-    "pass_rate": _l("出厂合格率"),
 }
 
 KINDS = {"A": _l("守信企业公示"), "D": _l("严重失信企业名单")}

@@ -35,6 +35,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from samples import Sample, enterprise_count, flask
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
@@ -44,30 +46,10 @@ SEARCH_KINDS = ("search 2 chars", "search 4 chars", "search pinyin 2", "search p
 PAGE_KINDS = ("enterprise page", "A list", "D list")
 
 
-def flask(*args: str, env: dict) -> None:
-    subprocess.run([str(BIN / "flask"), "--app", "wsgi", "credit", *args], cwd=ROOT, env=env,
-                   check=True)
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def enterprise_count(env: dict) -> int:
-    from sqlalchemy import create_engine, text
-
-    from credit.config import normalise_database_url
-
-    engine = create_engine(normalise_database_url(env["DATABASE_URL"]))
-    try:
-        with engine.connect() as conn:
-            return conn.scalar(text("SELECT count(*) FROM enterprises")) or 0
-    except Exception:  # no schema yet
-        return 0
-    finally:
-        engine.dispose()
 
 
 def sample_urls(env: dict, per_kind: int, seed: int) -> dict[str, list[str]]:
@@ -80,44 +62,24 @@ def sample_urls(env: dict, per_kind: int, seed: int) -> dict[str, list[str]]:
     rng = random.Random(seed)
     engine = create_engine(normalise_database_url(env["DATABASE_URL"]))
     with engine.connect() as conn:
-        top = conn.scalar(text("SELECT max(id) FROM enterprises"))
-        ids = [rng.randint(1, top) for _ in range(per_kind * 3)]
-        rows = conn.execute(
-            text("SELECT uscc, name, name_pinyin, name_initials FROM enterprises "
-                 "WHERE id IN (" + ",".join(map(str, ids)) + ")")).all()
+        sample = Sample(conn, per_kind, rng)
         pages = {kind: conn.scalar(text(
             "SELECT count(*) FROM listings WHERE kind = :k AND removed_on IS NULL"), {"k": kind})
             for kind in ("A", "D")}
     engine.dispose()
-    rng.shuffle(rows)
-
-    def fragment(name: str, n: int) -> str:
-        # a piece of the name after the place name, where names differ
-        start = rng.randint(min(3, len(name) - n), len(name) - n)
-        return name[start:start + n]
-
-    def letters(row, n: int) -> str:
-        syllables = row.name_pinyin.split("|")[0].split()
-        i = rng.randrange(0, max(1, len(syllables) - 3))
-        return "".join(syllables[i:])[:n]
-
-    def initials(row) -> str:
-        first = row.name_initials.split("|")[0]
-        i = rng.randrange(0, max(1, len(first) - 3))
-        return first[i:i + rng.choice((3, 4))]
 
     def search(q: str) -> str:
         return "/search?" + urllib.parse.urlencode({"q": q})
 
-    rows = rows[:per_kind]
+    rows = sample.rows
     urls = {
         "bare endpoint": ["/_bare"] * per_kind,
-        "search 2 chars": [search(fragment(r.name, 2)) for r in rows],
-        "search 4 chars": [search(fragment(r.name, 4)) for r in rows],
-        "search pinyin 2": [search(letters(r, 2)) for r in rows],
-        "search pinyin 6": [search(letters(r, 6)) for r in rows],
-        "search initials": [search(initials(r)) for r in rows],
-        "search USCC prefix": [search(r.uscc[:rng.randint(8, 12)]) for r in rows],
+        "search 2 chars": [search(sample.fragment(r.name, 2)) for r in rows],
+        "search 4 chars": [search(sample.fragment(r.name, 4)) for r in rows],
+        "search pinyin 2": [search(sample.letters(r, 2)) for r in rows],
+        "search pinyin 6": [search(sample.letters(r, 6)) for r in rows],
+        "search initials": [search(sample.initials(r)) for r in rows],
+        "search USCC prefix": [search(sample.uscc_prefix(r)) for r in rows],
         "enterprise page": [f"/enterprises/{r.uscc}" for r in rows],
     }
     for kind, label in (("A", "A list"), ("D", "D list")):
@@ -215,7 +177,7 @@ def main() -> None:
     env.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'bench_portal.db'}")
     env.update(RATELIMIT_ENABLED="0", SECRET_KEY=env.get("SECRET_KEY") or "bench-portal",
                PYTHONPATH=str(ROOT))
-    have = enterprise_count(env)
+    have = enterprise_count(env["DATABASE_URL"])
     if have != args.enterprises:
         if have:
             sys.exit(f"{env['DATABASE_URL']} holds {have:,} enterprises, not "

@@ -20,75 +20,31 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from samples import Sample, enterprise_count, flask
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BIN = Path(sys.executable).parent
 
 COMMON = ("有限", "公司", "食品", "佳木", "木斯")
 
 
-def flask(*args: str, env: dict) -> None:
-    subprocess.run([str(BIN / "flask"), "--app", "wsgi", "credit", *args], cwd=ROOT, env=env,
-                   check=True)
-
-
-def enterprise_count() -> int:
-    from sqlalchemy import create_engine, text
-
-    from credit.config import normalise_database_url
-
-    engine = create_engine(normalise_database_url(os.environ["DATABASE_URL"]))
-    try:
-        with engine.connect() as conn:
-            return conn.scalar(text("SELECT count(*) FROM enterprises")) or 0
-    except Exception:  # no schema yet
-        return 0
-    finally:
-        engine.dispose()
-
-
 def sample_queries(per_kind: int, seed: int) -> dict[str, list[str]]:
-    from sqlalchemy import text
-
     from credit.extensions import db
 
-    rng = random.Random(seed)
-    top = db.session.scalar(text("SELECT max(id) FROM enterprises"))
-    ids = [rng.randint(1, top) for _ in range(per_kind * 3)]
-    rows = db.session.execute(
-        text("SELECT uscc, name, name_pinyin, name_initials FROM enterprises "
-             "WHERE id IN (" + ",".join(map(str, ids)) + ")")).all()
-    rng.shuffle(rows)
-    rows = rows[:per_kind]
-
-    def fragment(name: str, n: int) -> str:
-        # a piece after the place name, where names differ
-        start = rng.randint(min(3, len(name) - n), len(name) - n)
-        return name[start:start + n]
-
-    def letters(row, n: int) -> str:
-        syllables = row.name_pinyin.split("|")[0].split()
-        i = rng.randrange(0, max(1, len(syllables) - 3))
-        return "".join(syllables[i:])[:n]
-
-    def initials(row) -> str:
-        first = row.name_initials.split("|")[0]
-        i = rng.randrange(0, max(1, len(first) - 3))
-        return first[i:i + rng.choice((3, 4))]
-
+    sample = Sample(db.session, per_kind, random.Random(seed))
+    rows = sample.rows
     return {
         "2 chars, common": [COMMON[n % len(COMMON)] for n in range(per_kind)],
-        "2 chars, from a name": [fragment(r.name, 2) for r in rows],
-        "4 chars": [fragment(r.name, 4) for r in rows],
-        "pinyin 2 letters": [letters(r, 2) for r in rows],
-        "pinyin 6 letters": [letters(r, 6) for r in rows],
-        "initials": [initials(r) for r in rows],
-        "USCC prefix": [r.uscc[:rng.randint(8, 12)] for r in rows],
+        "2 chars, from a name": [sample.fragment(r.name, 2) for r in rows],
+        "4 chars": [sample.fragment(r.name, 4) for r in rows],
+        "pinyin 2 letters": [sample.letters(r, 2) for r in rows],
+        "pinyin 6 letters": [sample.letters(r, 6) for r in rows],
+        "initials": [sample.initials(r) for r in rows],
+        "USCC prefix": [sample.uscc_prefix(r) for r in rows],
     }
 
 
@@ -125,7 +81,7 @@ def main() -> None:
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'bench_search.db'}")
     os.environ.setdefault("SECRET_KEY", "bench-search")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    have = enterprise_count()
+    have = enterprise_count(os.environ["DATABASE_URL"])
     if have and args.reuse:
         flask("init", env=env)  # the newest schema (the search migration fills the index)
     elif have != args.enterprises or not have:
@@ -144,7 +100,7 @@ def main() -> None:
 
     app = create_app(Config)
     with app.app_context():
-        have = enterprise_count()
+        have = enterprise_count(os.environ["DATABASE_URL"])
         queries = sample_queries(args.queries, args.seed)
         rng = random.Random(args.seed)
         districts = [rng.choice(DISTRICTS) for _ in range(args.queries)]

@@ -8,6 +8,7 @@ import functools
 from typing import Any
 
 from flask import url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -144,7 +145,8 @@ def industry_filter(context, code: str | None) -> str:
 def industry_options(context, selected: str | None) -> Markup:
     """The ``<option>`` elements of the list pages' industry filter (the 97 divisions),
     ``selected`` marked: built once a language and choice, not once a page."""
-    return _industry_options(context.get("current_locale"), selected or None)
+    locale = context.get("current_locale") or str(get_locale())  # the cache is per language
+    return _industry_options(locale, selected or None)
 
 
 @functools.lru_cache(maxsize=256)

@@ -244,3 +244,11 @@ def test_the_shared_page_parts_follow_the_language_and_mount_point(client):
     assert 'href="/credit/static/css/site.css"' in mounted
     assert 'href="/credit/listings/a"' in mounted
     assert 'href="/static/css/site.css"' in text(client.get("/about"))
+
+
+def test_the_industry_filter_follows_the_language(client):
+    assert '<option value="C13">农副食品加工业（C13）</option>' in text(client.get("/listings/a"))
+    client.get("/lang/en")
+    english = text(client.get("/listings/a?industry=C13"))
+    assert "农副食品加工业" not in english
+    assert re.search(r'<option value="C13" selected>[A-Za-z ,-]+（C13）</option>', english)

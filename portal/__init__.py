@@ -22,6 +22,10 @@ SECURITY_HEADERS = {
 }
 
 
+#: The blueprints whose GET requests only read the public read model.
+READ_ONLY_BLUEPRINTS = frozenset({"portal", "api"})
+
+
 def _is_api() -> bool:
     return request.path.startswith("/api/")
 
@@ -31,6 +35,7 @@ def _is_admin() -> bool:
 
 
 def init_portal(app: Flask) -> None:
+    from credit.extensions import end_read_without_transaction, read_without_transaction
     from portal.account import bp as account_bp
     from portal.api import bp as api_bp
     from portal.api import error_response
@@ -46,6 +51,15 @@ def init_portal(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(auth_bp)
+
+    @app.before_request
+    def public_reads_without_transaction() -> None:
+        # The public pages and the API read and never write on GET: no transaction around
+        # their statements (credit.extensions.read_without_transaction says what it saves).
+        if request.method in ("GET", "HEAD") and request.blueprint in READ_ONLY_BLUEPRINTS:
+            read_without_transaction()
+
+    app.teardown_request(end_read_without_transaction)
 
     @app.after_request
     def security_headers(response: Response) -> Response:

@@ -391,13 +391,19 @@ _PLANNER_BACK = [f"SET LOCAL {k} TO DEFAULT" for k in _SETTINGS]
 
 def _postgresql_ids(statement: str, params: dict[str, Any]) -> list[tuple]:
     """Run the search statement between the planner settings it needs, in one round trip
-    (a psycopg pipeline on the session's own connection and transaction)."""
+    (a psycopg pipeline on the session's own connection and transaction).
+
+    Without a transaction (the public site's reads: credit.extensions.read_without_transaction)
+    the pipeline is one implicit transaction, which takes the settings with it when it ends;
+    within one, they are set back before the pipeline ends.
+    """
     raw = db.session.connection().connection.driver_connection
     with raw.pipeline():
         raw.execute(_PLANNER_OFF)
         cursor = raw.execute(statement, params, prepare=True)
-        for back in _PLANNER_BACK:
-            raw.execute(back)
+        if not raw.autocommit:
+            for back in _PLANNER_BACK:
+                raw.execute(back)
     return cursor.fetchall()
 
 

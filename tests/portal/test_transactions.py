@@ -1,0 +1,105 @@
+"""The public site reads without a transaction; everything that writes keeps one.
+
+A GET of a public page or of the API runs its statements in autocommit mode: no BEGIN, no
+ROLLBACK (credit.extensions.read_without_transaction). On PostgreSQL that also keeps the
+connection's prepared statements, which psycopg discards on every ROLLBACK.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from credit.extensions import db as _db
+from tests.portal.conftest import login
+
+PUBLIC_READS = ["/", "/search?q=hengtai", "/listings/a", "/api/v1/search?q=hengtai",
+                "/api/v1/listings?kind=A", "/feed.atom"]
+
+
+def in_autocommit(connection) -> bool:
+    """Whether the driver's connection runs each statement on its own."""
+    raw = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite":
+        return raw.isolation_level is None
+    return raw.autocommit
+
+
+def autocommit_for(app, path: str, method: str = "GET") -> bool:
+    """Whether a request to ``path`` reads in autocommit mode (in an app context of its own,
+    as in a real server)."""
+    with app.app_context(), app.test_request_context(path, method=method):
+        app.preprocess_request()
+        try:
+            return in_autocommit(_db.session.connection())
+        finally:
+            app.do_teardown_request()
+            _db.session.remove()
+
+
+@pytest.mark.parametrize("path", PUBLIC_READS)
+def test_public_reads_run_without_a_transaction(app, db, path):
+    assert autocommit_for(app, path)
+
+
+@pytest.mark.parametrize(("path", "method"), [
+    ("/report", "POST"),  # the report form writes
+    ("/account/", "GET"),  # the enterprise's own pages are not the public read model
+    ("/login", "POST"),
+    ("/admin/", "GET"),
+])
+def test_everything_else_keeps_its_transaction(app, db, path, method):
+    assert not autocommit_for(app, path, method)
+
+
+def test_the_setting_ends_with_the_request(app, db):
+    with app.app_context(), app.test_request_context("/search?q=hengtai"):
+        app.preprocess_request()
+        app.do_teardown_request()
+        _db.session.remove()
+        assert not in_autocommit(_db.session.connection())
+        _db.session.remove()
+
+
+def test_a_session_already_in_use_keeps_its_transaction(app, db):
+    """A request sharing a session that holds a connection does not open a second one."""
+    with app.app_context(), app.test_request_context("/search?q=hengtai"):
+        first = _db.session.connection()
+        app.preprocess_request()
+        assert _db.session.connection() is first
+        assert not in_autocommit(first)
+        app.do_teardown_request()
+        _db.session.remove()
+
+
+def test_a_public_read_leaves_the_search_prepared(app, client, db, world):
+    """No ROLLBACK ends a public request, so the search statement psycopg prepared on the
+    connection is still there for the next request (one a request cost 2-3 ms of planning)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's; run with TEST_DATABASE_URL pointing "
+                    "at PostgreSQL")
+    returned = []
+
+    def checkin(dbapi_connection, record):
+        returned.append(dbapi_connection)
+
+    event.listen(db.engine, "checkin", checkin)
+    try:
+        assert client.get("/search", query_string={"q": "hengtai"}).status_code == 200
+    finally:
+        event.remove(db.engine, "checkin", checkin)
+    raw = returned[-1]
+    try:
+        statements = [row[0] for row in raw.execute(
+            "SELECT statement FROM pg_prepared_statements").fetchall()]
+    finally:
+        raw.rollback()
+    assert any("walked" in s for s in statements), statements
+
+
+def test_signed_in_enterprise_reads_the_public_pages_the_same_way(app, client, db, world):
+    """The session's user is loaded on the same autocommit connection as the page."""
+    assert login(client, "ent_a").status_code == 302
+    page = client.get("/search", query_string={"q": "hengtai"})
+    assert page.status_code == 200
+    assert "退出" in page.get_data(as_text=True)

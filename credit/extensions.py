@@ -43,9 +43,11 @@ _AUTOCOMMIT_ENGINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _autocommit(bind):
-    """The engine in autocommit mode: the same pool, its connections reset when returned. A
-    connection given as the bind keeps its own transaction."""
-    if not isinstance(bind, Engine):
+    """A PostgreSQL engine in autocommit mode (the same pool; its connections are reset when
+    returned). Anything else as it is: a connection keeps its own transaction, and SQLite
+    reads open none (pysqlite begins a transaction before a write only), where switching the
+    mode would cost more than it saves."""
+    if not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
         return bind
     try:
         return _AUTOCOMMIT_ENGINES[bind]
@@ -55,14 +57,14 @@ def _autocommit(bind):
 
 
 def read_without_transaction() -> None:
-    """Let this request's database session read in autocommit mode: each statement on its own,
-    with no BEGIN and no ROLLBACK around them.
+    """Let this request's database session read without a transaction: each statement on its
+    own, with no BEGIN and no ROLLBACK around them (PostgreSQL's autocommit mode).
 
-    For requests that only read (the public site's GET requests). On PostgreSQL it saves two
-    round trips a request, and it keeps the connection's prepared statements, which psycopg
-    discards on every ROLLBACK: the public search is prepared once a connection instead of
-    once a request (docs/search.md). It does nothing once the session holds a connection, so
-    a request never gets a second one; :func:`end_read_without_transaction` undoes it.
+    For requests that only read (the public site's GET requests). It saves two round trips a
+    request, and it keeps the connection's prepared statements, which psycopg discards on
+    every ROLLBACK: the public search is prepared once a connection instead of once a request
+    (docs/search.md). It does nothing once the session holds a connection, so a request
+    never gets a second one; :func:`end_read_without_transaction` undoes it.
     """
     if db.session().get_transaction() is None:
         g._read_without_transaction = True

@@ -33,8 +33,6 @@ from typing import Any
 
 from sqlalchemy import (
     Integer,
-    TextClause,
-    bindparam,
     column,
     literal_column,
     select,
@@ -122,10 +120,6 @@ _COLUMNS = (_E.c.uscc, _E.c.name, _E.c.district, _E.c.established_on, _E.c.indus
             _E.c.address)
 
 
-#: The page's enterprises by id (built once: building it cost as much as running it).
-_BY_IDS = select(_E.c.id, *_COLUMNS).where(_E.c.id.in_(bindparam("ids", expanding=True)))
-
-
 def _public(row) -> PublicEnterprise:
     return PublicEnterprise(uscc=row.uscc, name=row.name, district=row.district,
                             established_on=row.established_on, industry=row.industry,
@@ -160,13 +154,10 @@ def search_enterprises(query: str, *, district: str | None = None, page: int = 1
     start = (page - 1) * per_page
     stop = min(start + per_page, MAX_RESULTS)
     # One match more than the page needs tells whether another page (or match) follows.
-    ids = _matching_ids(parsed, district or None, stop + 1)
-    has_next = len(ids) > stop and stop < MAX_RESULTS
-    truncated = len(ids) > MAX_RESULTS and stop >= MAX_RESULTS
-    ids = ids[start:stop]
-    rows = {row[0]: row for row in db.session.execute(_BY_IDS, {"ids": ids})} if ids else {}
-    return SearchPage(tuple(PublicEnterprise(*rows[i][1:]) for i in ids), page, per_page,
-                      has_next, truncated)
+    found, items = _page(parsed, district or None, start, stop)
+    has_next = found > stop and stop < MAX_RESULTS
+    truncated = found > MAX_RESULTS and stop >= MAX_RESULTS
+    return SearchPage(items, page, per_page, has_next, truncated)
 
 
 def find_enterprise(uscc: str) -> PublicEnterprise | None:
@@ -264,9 +255,9 @@ def full_text_condition(q: Query) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> TextClause:
-    """The statement of every tier for one shape of query (written once, as SQL text: building
-    it with the expression language on every search cost more than running it).
+def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> str:
+    """Every tier for one shape of query, as SQL text with ``:name`` parameters (written once:
+    building it with the expression language on every search cost more than running it).
 
     Rows are (tier, key, id); each tier is one index scan, limited to ``:want`` rows in its
     order. PostgreSQL compares in the "C" collation (code point order, as Python and SQLite
@@ -314,7 +305,37 @@ def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> 
     if not postgresql:
         scans.append(f"SELECT * FROM (SELECT 5 AS tier, '' AS k, rowid AS id FROM {FTS_TABLE} "
                      f"WHERE {FTS_TABLE} MATCH :match ORDER BY rowid LIMIT :want) AS t5")
-    return text("\nUNION ALL ".join(scans))
+    return "\nUNION ALL ".join(scans)
+
+
+def _page_sql(matches: str, postgresql: bool) -> str:
+    """The page of a search from the rows of its tiers (``matches``, a CTE): each enterprise
+    in its best tier, in rank order (tier, key, id), numbered; the number of them; the
+    registration facts of those numbered ``start + 1`` to ``stop``. One row with the number
+    and no facts when the page is empty.
+
+    A tier's first ``want`` rows hold at least ``want - len(earlier)`` rows of no earlier
+    tier, or the tier has no more: so the first ``want`` ranks are right, whatever the number
+    of matches, and the page (``stop < want``) is among them.
+    """
+    key = 'k COLLATE "C"' if postgresql else "k"
+    columns = ", ".join(f"e.{c.name}" for c in _COLUMNS)
+    return (
+        f"{matches}, "
+        f"best AS (SELECT tier, k, id, row_number() OVER (PARTITION BY id ORDER BY tier, {key}) "
+        "AS r FROM m), "
+        f"ranked AS (SELECT id, row_number() OVER (ORDER BY tier, {key}, id) AS n FROM best "
+        "WHERE r = 1)\n"
+        f"SELECT f.total, {columns} FROM (SELECT count(*) AS total FROM ranked) AS f "
+        "LEFT JOIN ranked ON ranked.n > :start AND ranked.n <= :stop "
+        "LEFT JOIN enterprises AS e ON e.id = ranked.id ORDER BY ranked.n")
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_statement(letters: bool, uscc: bool, district: bool) -> str:
+    """The page of a search on SQLite, one statement (``:name`` parameters, as sqlite3 takes
+    them)."""
+    return _page_sql(f"WITH m AS ({_ranked_sql(False, letters, uscc, district)})", False)
 
 
 #: PostgreSQL walks this many ids in order first (the district's, with a district).
@@ -328,7 +349,8 @@ WALK_FURTHER_FROM = 3
 
 @functools.lru_cache(maxsize=64)
 def _postgresql_statement(letters: bool, uscc: bool, district: bool) -> str:
-    """Every tier in one statement for psycopg (``%(name)s`` parameters), tier 5 included.
+    """The page of a search on PostgreSQL, one statement for psycopg (``%(name)s``
+    parameters): every tier, tier 5 included, and the page (:func:`_page_sql`).
 
     GIN cannot return matches in id order: it gives all of them, and reading a common term's
     posting list, or checking thousands of rows for a phrase, is the whole cost. The planner
@@ -353,9 +375,11 @@ def _postgresql_statement(letters: bool, uscc: bool, district: bool) -> str:
     """
     from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
-    tiers = str(_ranked_sql(True, letters, uscc, district).compile(
-        dialect=PGDialect_psycopg()))
-    assert "%%" not in tiers.replace("%(", "")
+    def psycopg(sql: str) -> str:  # :name parameters as psycopg's %(name)s
+        compiled = str(text(sql).compile(dialect=PGDialect_psycopg()))
+        assert "%%" not in compiled.replace("%(", "")
+        return compiled
+
     scope = " WHERE district = %(district)s" if district else ""
 
     def walk(limit: str) -> str:
@@ -365,19 +389,20 @@ def _postgresql_statement(letters: bool, uscc: bool, district: bool) -> str:
 
     further = (f"(SELECT CASE WHEN n >= %(want)s OR n < {WALK_FURTHER_FROM} THEN 0 "
                f"ELSE least({WALK_FURTHER}, {2 * WALK} * %(want)s / n) END FROM found)")
-    return (
+    matches = (
         f"WITH walked AS MATERIALIZED ({walk(str(WALK))}), "
         "found AS MATERIALIZED (SELECT count(*) AS n FROM walked), "
         f"walked_more AS MATERIALIZED ({walk(further)}), "
         "matched AS MATERIALIZED (SELECT id FROM enterprises "
         "WHERE search_terms @@ %(rest_district)s::tsquery "
         "AND (SELECT n FROM found) < %(want)s "
-        "AND (SELECT count(*) FROM walked_more) < %(want)s)\n"
-        + tiers
+        "AND (SELECT count(*) FROM walked_more) < %(want)s), m AS (\n"
+        + psycopg(_ranked_sql(True, letters, uscc, district))
         + "\nUNION ALL SELECT 5 AS tier, '' AS k, id FROM walked"
         "\nUNION ALL SELECT 5 AS tier, '' AS k, id FROM walked_more"
         "\nUNION ALL SELECT * FROM (SELECT 5 AS tier, '' AS k, id FROM matched "
-        "ORDER BY id LIMIT %(want)s) AS t6")
+        "ORDER BY id LIMIT %(want)s) AS t6)")
+    return matches + psycopg(_page_sql("", True))
 
 
 # Sequential scans off (GIN is the way to rare matches), no JIT (compiling would cost more
@@ -389,7 +414,7 @@ _PLANNER_OFF = "SELECT " + ", ".join(f"set_config('{k}', '{v}', true)"
 _PLANNER_BACK = [f"SET LOCAL {k} TO DEFAULT" for k in _SETTINGS]
 
 
-def _postgresql_ids(statement: str, params: dict[str, Any]) -> list[tuple]:
+def _postgresql_rows(raw, statement: str, params: dict[str, Any]) -> list[tuple]:
     """Run the search statement between the planner settings it needs, in one round trip
     (a psycopg pipeline on the session's own connection and transaction).
 
@@ -397,7 +422,6 @@ def _postgresql_ids(statement: str, params: dict[str, Any]) -> list[tuple]:
     the pipeline is one implicit transaction, which takes the settings with it when it ends;
     within one, they are set back before the pipeline ends.
     """
-    raw = db.session.connection().connection.driver_connection
     with raw.pipeline():
         raw.execute(_PLANNER_OFF)
         cursor = raw.execute(statement, params, prepare=True)
@@ -412,16 +436,17 @@ def _end(prefix: str) -> str:
     return _successor(prefix) or prefix + "\U0010ffff" * 8
 
 
-def _matching_ids(q: Query, district: str | None, want: int) -> list[int]:
-    """The first ``want`` matches in rank order.
+def _page(q: Query, district: str | None, start: int, stop: int
+          ) -> tuple[int, tuple[PublicEnterprise, ...]]:
+    """The number of matches found (at least ``stop + 1`` when more than ``stop`` exist) and
+    the registration facts of those ranked ``start + 1`` to ``stop``, in one statement.
 
-    A tier's first ``want`` rows hold at least ``want - len(found)`` rows of no earlier tier,
-    or the tier has no more: so ``want`` rows a tier are enough, whatever the number of
-    matches. Python puts the rows in order (code point order, as the scans) and drops the
-    repeats.
+    It goes straight to the driver (the session's own connection and transaction): the
+    statement is SQL text written once a shape of query, and SQLAlchemy's handling of a
+    statement and its rows cost as much as SQLite's running it.
     """
-    postgresql = _postgresql()
-    params: dict[str, Any] = {"want": want, "text": q.text, "text_end": _end(q.text)}
+    params: dict[str, Any] = {"want": stop + 1, "start": start, "stop": stop,
+                              "text": q.text, "text_end": _end(q.text)}
     if district:
         params["district"] = district
     if q.letters is not None:
@@ -430,22 +455,24 @@ def _matching_ids(q: Query, district: str | None, want: int) -> list[int]:
                       reading_end=_end(reading))
     if q.uscc is not None:
         params.update(uscc=q.uscc, uscc_end=_end(q.uscc))
-    if postgresql:
+    shape = (q.letters is not None, q.uscc is not None, bool(district))
+    raw = db.session.connection().connection.driver_connection
+    if _postgresql():
         params.update(rest=_tsquery(q, None), rest_district=_tsquery(q, district))
-        rows = _postgresql_ids(_postgresql_statement(
-            q.letters is not None, q.uscc is not None, bool(district)), params)
+        rows = _postgresql_rows(raw, _postgresql_statement(*shape), params)
+        day = _same
     else:
         params["match"] = _fts5_query(q, district)
-        sql = _ranked_sql(False, q.letters is not None, q.uscc is not None, bool(district))
-        rows = [tuple(row) for row in db.session.execute(sql, params)]
-    rows.sort()
-    found: list[int] = []
-    seen: set[int] = set()
-    for _tier, _key, i in rows:
-        if i not in seen:
-            seen.add(i)
-            found.append(i)
-    return found[:want]
+        rows = raw.execute(_sqlite_statement(*shape), params).fetchall()
+        day = dt.date.fromisoformat  # SQLite keeps dates as ISO text
+    return rows[0][0], tuple(
+        PublicEnterprise(uscc, name, district_, day(established), industry, address)
+        for _total, uscc, name, district_, established, industry, address in rows
+        if uscc is not None)
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _sql_literal(value: str) -> str:

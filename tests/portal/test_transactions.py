@@ -7,39 +7,57 @@ connection's prepared statements, which psycopg discards on every ROLLBACK.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 
 from credit.extensions import db as _db
+from credit.services import disclosure
+from credit.services.search import search_enterprises
 from tests.portal.conftest import login
 
 PUBLIC_READS = ["/", "/search?q=hengtai", "/listings/a", "/api/v1/search?q=hengtai",
                 "/api/v1/listings?kind=A", "/feed.atom"]
 
 
-def in_autocommit(connection) -> bool:
-    """Whether the driver's connection runs each statement on its own."""
+def autocommits(connection) -> bool:
+    """Whether the driver's connection runs every statement on its own, writes included."""
     raw = connection.connection.dbapi_connection
     if connection.dialect.name == "sqlite":
         return raw.isolation_level is None
     return raw.autocommit
 
 
-def autocommit_for(app, path: str, method: str = "GET") -> bool:
-    """Whether a request to ``path`` reads in autocommit mode (in an app context of its own,
-    as in a real server)."""
-    with app.app_context(), app.test_request_context(path, method=method):
-        app.preprocess_request()
-        try:
-            return in_autocommit(_db.session.connection())
-        finally:
-            app.do_teardown_request()
-            _db.session.remove()
+def in_transaction(connection) -> bool:
+    raw = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite":
+        return raw.in_transaction
+    return raw.info.transaction_status != TransactionStatus.IDLE
+
+
+def request_context(app, path: str, method: str = "GET"):
+    """A request context in an app context of its own, as in a real server."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(app.app_context())
+    stack.enter_context(app.test_request_context(path, method=method))
+    app.preprocess_request()
+    stack.callback(_db.session.remove)
+    stack.callback(app.do_teardown_request)
+    return stack
 
 
 @pytest.mark.parametrize("path", PUBLIC_READS)
 def test_public_reads_run_without_a_transaction(app, db, path):
-    assert autocommit_for(app, path)
+    with request_context(app, path):
+        search_enterprises("hengtai")
+        disclosure.count_by_kind()
+        connection = _db.session.connection()
+        assert not in_transaction(connection)
+        # PostgreSQL: in autocommit mode (no BEGIN); SQLite's driver opens no transaction
+        # for reads in its default mode, which is kept.
+        assert autocommits(connection) == (connection.dialect.name == "postgresql")
 
 
 @pytest.mark.parametrize(("path", "method"), [
@@ -49,15 +67,17 @@ def test_public_reads_run_without_a_transaction(app, db, path):
     ("/admin/", "GET"),
 ])
 def test_everything_else_keeps_its_transaction(app, db, path, method):
-    assert not autocommit_for(app, path, method)
+    with request_context(app, path, method):
+        assert not autocommits(_db.session.connection())
 
 
 def test_the_setting_ends_with_the_request(app, db):
-    with app.app_context(), app.test_request_context("/search?q=hengtai"):
-        app.preprocess_request()
-        app.do_teardown_request()
-        _db.session.remove()
-        assert not in_autocommit(_db.session.connection())
+    with app.app_context():
+        with app.test_request_context("/search?q=hengtai"):
+            app.preprocess_request()
+            app.do_teardown_request()
+            _db.session.remove()
+            assert not autocommits(_db.session.connection())
         _db.session.remove()
 
 
@@ -67,7 +87,7 @@ def test_a_session_already_in_use_keeps_its_transaction(app, db):
         first = _db.session.connection()
         app.preprocess_request()
         assert _db.session.connection() is first
-        assert not in_autocommit(first)
+        assert not autocommits(first)
         app.do_teardown_request()
         _db.session.remove()
 

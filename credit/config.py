@@ -52,6 +52,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL") or default_database_url()
     )
+    # Test a pooled connection before each use, so a restarted or failed-over PostgreSQL
+    # server costs no request an error (create_app leaves it out for SQLite: a file has no
+    # connection to lose).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -15,6 +15,7 @@ from credit.extensions import (
     login_manager,
     migrate,
 )
+from credit.pool import ping_after_idle
 
 MIGRATIONS = ROOT / "credit" / "migrations"
 
@@ -39,9 +40,11 @@ def create_app(config: type | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    ping_after = app.config["DATABASE_PING_AFTER"]
+    if not sqlite and not ping_after:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": True}
     INSTANCE.mkdir(exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key()
@@ -55,6 +58,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     import credit.workflows.honours  # noqa: F401  (grade-change hooks: honours flagged)
 
     db.init_app(app)
+    if not sqlite and ping_after:
+        with app.app_context():
+            ping_after_idle(db.engine, ping_after)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
     install_template_gettext(app)

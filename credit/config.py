@@ -52,10 +52,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL") or default_database_url()
     )
-    # Test a pooled connection before each use, so a restarted or failed-over PostgreSQL
-    # server costs no request an error (create_app leaves it out for SQLite: a file has no
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # PostgreSQL: test a pooled connection before use when it has been idle this many
+    # seconds (credit/pool.py); 0 tests it before every use. SQLite: never (a file has no
     # connection to lose).
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    DATABASE_PING_AFTER = float(os.environ.get("DATABASE_PING_AFTER") or 10)
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")

@@ -175,7 +175,7 @@ def find_enterprise(uscc: str) -> PublicEnterprise | None:
 # first ``want`` matches; a tier's first ``want`` rows hold at least ``want - len(found)`` rows
 # of no earlier tier, or it has no more, so no tier is read further than ``want`` rows, whatever
 # the number of matches. All tiers go to the database as one statement (UNION ALL of the
-# limited scans); Python puts them in order and drops the repeats.
+# limited scans), which also ranks them and reads the page's rows (_page_sql).
 
 
 def _successor(prefix: str) -> str | None:
@@ -308,11 +308,11 @@ def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> 
     return "\nUNION ALL ".join(scans)
 
 
-def _page_sql(matches: str, postgresql: bool) -> str:
-    """The page of a search from the rows of its tiers (``matches``, a CTE): each enterprise
-    in its best tier, in rank order (tier, key, id), numbered; the number of them; the
-    registration facts of those numbered ``start + 1`` to ``stop``. One row with the number
-    and no facts when the page is empty.
+def _page_sql(postgresql: bool) -> str:
+    """The page of a search from the rows of its tiers (the CTE ``m`` before it): each
+    enterprise in its best tier, in rank order (tier, key, id), numbered; the number of them;
+    the registration facts of those numbered ``start + 1`` to ``stop``. One row with the
+    number and no facts when the page is empty.
 
     A tier's first ``want`` rows hold at least ``want - len(earlier)`` rows of no earlier
     tier, or the tier has no more: so the first ``want`` ranks are right, whatever the number
@@ -321,7 +321,6 @@ def _page_sql(matches: str, postgresql: bool) -> str:
     key = 'k COLLATE "C"' if postgresql else "k"
     columns = ", ".join(f"e.{c.name}" for c in _COLUMNS)
     return (
-        f"{matches}, "
         f"best AS (SELECT tier, k, id, row_number() OVER (PARTITION BY id ORDER BY tier, {key}) "
         "AS r FROM m), "
         f"ranked AS (SELECT id, row_number() OVER (ORDER BY tier, {key}, id) AS n FROM best "
@@ -335,7 +334,7 @@ def _page_sql(matches: str, postgresql: bool) -> str:
 def _sqlite_statement(letters: bool, uscc: bool, district: bool) -> str:
     """The page of a search on SQLite, one statement (``:name`` parameters, as sqlite3 takes
     them)."""
-    return _page_sql(f"WITH m AS ({_ranked_sql(False, letters, uscc, district)})", False)
+    return f"WITH m AS ({_ranked_sql(False, letters, uscc, district)}), {_page_sql(False)}"
 
 
 #: PostgreSQL walks this many ids in order first (the district's, with a district).
@@ -401,8 +400,8 @@ def _postgresql_statement(letters: bool, uscc: bool, district: bool) -> str:
         + "\nUNION ALL SELECT 5 AS tier, '' AS k, id FROM walked"
         "\nUNION ALL SELECT 5 AS tier, '' AS k, id FROM walked_more"
         "\nUNION ALL SELECT * FROM (SELECT 5 AS tier, '' AS k, id FROM matched "
-        "ORDER BY id LIMIT %(want)s) AS t6)")
-    return matches + psycopg(_page_sql("", True))
+        "ORDER BY id LIMIT %(want)s) AS t6), ")
+    return matches + psycopg(_page_sql(True))
 
 
 # Sequential scans off (GIN is the way to rare matches), no JIT (compiling would cost more

@@ -66,7 +66,8 @@ def read_without_transaction() -> None:
     (docs/search.md). It does nothing once the session holds a connection, so a request
     never gets a second one; :func:`end_read_without_transaction` undoes it.
     """
-    if db.session().get_transaction() is None:
+    registry = db.session.registry  # not db.session(): a request may not need a session
+    if not registry.has() or registry().get_transaction() is None:
         g._read_without_transaction = True
 
 

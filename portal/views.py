@@ -60,8 +60,7 @@ def home():
     return conditional(Response(render_template(
         "portal/home.html", counts=disclosure.count_by_kind(),
         latest=disclosure.published_listings(limit=6),
-        removals=disclosure.recent_changes(limit=6, change="removed"),
-        districts=DISTRICTS)))
+        removals=disclosure.recent_changes(limit=6, change="removed"))))
 
 
 @bp.get("/search")
@@ -82,7 +81,7 @@ def search():
         else:
             listings = disclosure.listings_for_many(item.uscc for item in result.items)
     html = render_template("portal/search.html", args=args, result=result, listings=listings,
-                           problem=problem, districts=DISTRICTS, max_results=MAX_RESULTS)
+                           problem=problem, max_results=MAX_RESULTS)
     return html, (400 if problem else 200)
 
 

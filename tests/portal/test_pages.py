@@ -252,3 +252,18 @@ def test_the_industry_filter_follows_the_language(client):
     english = text(client.get("/listings/a?industry=C13"))
     assert "农副食品加工业" not in english
     assert re.search(r'<option value="C13" selected>[A-Za-z ,-]+（C13）</option>', english)
+
+
+def test_the_search_box_keeps_the_query_and_district_in_each_language(client):
+    page = text(client.get("/search", query_string={"q": '"><b>x</b>', "district": "前进区"}))
+    assert 'value="&#34;&gt;&lt;b&gt;x&lt;/b&gt;"' in page and "<b>x</b>" not in page
+    assert '<option value="前进区" selected>前进区</option>' in page
+    assert 'placeholder="例如：木业、hengtai、htmy、91230803"' in page
+    other = text(client.get("/search", query_string={"q": "木业"}))
+    assert 'value="木业"' in other and " selected>" not in other
+    client.get("/lang/en")
+    english = text(client.get("/search", query_string={"q": "木业", "district": "前进区"}))
+    assert 'value="木业"' in english and "例如" not in english
+    assert '<option value="前进区" selected>前进区</option>' in english
+    home = text(client.get("/"))
+    assert 'name="q" type="search" value=""' in home

@@ -395,7 +395,8 @@ def test_postgresql_search_leaves_the_planner_as_it_was(db):
                     "PostgreSQL")
     add(db, "佳木斯市恒泰木业有限公司")
     db.session.commit()
-    settings = text("SELECT current_setting('enable_seqscan'), current_setting('jit')")
+    settings = text("SELECT current_setting('enable_seqscan'), current_setting('jit'), "
+                    "current_setting('random_page_cost'), current_setting('plan_cache_mode')")
     plans = text("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
                  "WHERE statement LIKE '%walked%'")
     # The connection may hold the statement from earlier searches (public requests leave

@@ -44,11 +44,17 @@ def test_an_idle_connection_the_server_dropped_is_replaced(engine):
     assert backend_pid(engine) != first
 
 
-def test_a_connection_in_use_a_moment_ago_is_not_tested(engine, monkeypatch):
-    ping_after_idle(engine, 3600)
-    pings = []
+@pytest.fixture
+def pings(engine, monkeypatch) -> list:
+    """The connections the engine's dialect pings, in order."""
+    pinged = []
     real_ping = engine.dialect.do_ping
-    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(c) or real_ping(c))
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pinged.append(c) or real_ping(c))
+    return pinged
+
+
+def test_a_connection_in_use_a_moment_ago_is_not_tested(engine, pings):
+    ping_after_idle(engine, 3600)
     for _ in range(3):
         backend_pid(engine)
     assert pings == []
@@ -61,11 +67,8 @@ def test_a_connection_in_use_a_moment_ago_is_not_tested(engine, monkeypatch):
     assert backend_pid(engine) != first
 
 
-def test_a_connection_idle_long_enough_is_tested_once_a_checkout(engine, monkeypatch):
+def test_a_connection_idle_long_enough_is_tested_once_a_checkout(engine, pings):
     ping_after_idle(engine, 0.05)
-    pings = []
-    real_ping = engine.dialect.do_ping
-    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(c) or real_ping(c))
     backend_pid(engine)
     time.sleep(0.1)
     backend_pid(engine)

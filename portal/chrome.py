@@ -16,8 +16,8 @@ from markupsafe import Markup, escape
 from credit.vocabulary import DISTRICTS
 
 PARTS = ("head", "header", "footer")
-#: Where the visitor's query goes in a search box rendered once (no query holds NUL: the
-#: search reads NUL as no query, and the template escapes nothing in it).
+#: Where the visitor's query goes in a search box rendered once: a mark no label or option
+#: holds, which escaping leaves as it is (the query is put in after, never searched for it).
 _QUERY = "\x00query\x00"
 
 

@@ -273,7 +273,7 @@ def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> 
         if postgresql and tier == 0:
             # Every whole match (a handful: a name is registered once in its area): without
             # an order and a limit, no plan can walk the primary key looking for them, even a
-            # generic plan that does not see the value (_postgresql_ids prepares it).
+            # generic plan that does not see the value (_postgresql_rows prepares it).
             return (f"SELECT 0 AS tier, '' AS k, id FROM enterprises "
                     f"WHERE {condition}{where_district}")
         return (f"SELECT * FROM (SELECT {tier} AS tier, {key} AS k, id FROM enterprises "
@@ -370,7 +370,7 @@ def _postgresql_statement(letters: bool, uscc: bool, district: bool) -> str:
     reads nothing. No plan depends on the values: every scan is the index that gives its
     order, the whole-match scans have no order to walk for, and GIN is the only way to read
     rare matches; so the statement is prepared once a connection and run with its generic
-    plan (:func:`_postgresql_ids`), where planning it cost more than running it.
+    plan (:func:`_postgresql_rows`), where planning it cost more than running it.
     """
     from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 

@@ -25,3 +25,22 @@ def test_english_catalogue_is_complete():
     missing = sorted(used - translated)
     assert not missing, f"add English for these (make messages): {missing}"
     assert len(used) > 20
+
+
+def test_templates_translate_escape_and_format_as_jinja_newstyle_gettext(app):
+    """The templates' ``_()`` (credit.extensions.install_template_gettext) translates for the
+    request, escapes its variables where the template escapes, and always %-formats."""
+    from flask_babel import refresh
+
+    page = ("{{ _('辖区') }}|{{ _('“%(q)s”的查询结果', q=q) }}|{{ gettext('100%%') }}|"
+            "{% autoescape false %}{{ _('“%(q)s”的查询结果', q=q) }}{% endautoescape %}")
+    with app.test_request_context("/"):
+        html = app.jinja_env.from_string(page).render(q="<b>")
+        assert html == "辖区|“&lt;b&gt;”的查询结果|100%|“<b>”的查询结果"
+    with app.test_request_context("/"):
+        from flask import session
+
+        session["lang"] = "en"
+        refresh()
+        english = app.jinja_env.from_string(page).render(q="<b>")
+        assert english.split("|")[0] == "Jurisdiction" and "&lt;b&gt;" in english.split("|")[1]

@@ -207,10 +207,12 @@ def test_markup_in_an_enterprise_name_is_shown_as_text(client, db, world):
     publish_a(world)
     db.session.commit()
     escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
-    for path in ("/", "/listings/a", "/feed.atom"):
+    by_code = f"/search?q={world.e['a'].uscc}"  # the name's index terms were not rewritten
+    for path in ("/", "/listings/a", "/feed.atom", by_code):
         html = text(client.get(path))
         assert payload not in html, path
         assert escaped in html, path
+    assert 'class="badge badge-a"' in text(client.get(by_code))  # and its listing
     token = _token(db, world.e["a"])
     for path in (f"/certificates/{token}", f"/verify/{token}"):
         html = text(client.get(path))

@@ -112,3 +112,34 @@ def test_list_filters_take_like_signs_literally(db, world):
     assert disclosure.count_published("A", district="汤原县" if world.e["a"].district != "汤原县"
                                       else "郊区") == 0
     assert disclosure.count_published("D") == 0
+
+
+def test_listings_of_many_agree_with_each_enterprise_own(db, world):
+    """The search and list pages read listings in one statement on the driver; what it gives
+    is what the ORM's reading gives, dates and disclosed records decoded on either database,
+    in batches, and nothing for the unlisted or on the day a listing ends."""
+    publish_a(world)
+    case = db.session.scalar(select(DCase).where(DCase.enterprise_id == world.e["d"].id))
+    confirm_case(world.u["reviewer_city"], case)
+    send_notice(world.u["publisher"], case)
+    answer_notice(world.u["ent_d"], case, "申辩")
+    decide_case(world.u["publisher"], case, publish=True, reasons=["D2"],
+                record_ids=case.record_ids, summary="经复核列入")
+    db.session.commit()
+    a, d = world.e["a"].uscc, world.e["d"].uscc
+    unknown = [f"9123080000000{i:04d}X" for i in range(disclosure._MANY + 5)]
+    # The listed ones on both sides of a batch's end, an unlisted one, a repeat.
+    usccs = [a, *unknown[:disclosure._MANY - 1], d, *unknown[disclosure._MANY - 1:],
+             world.e["b"].uscc, a]
+    many = disclosure.listings_for_many(usccs)
+    assert list(many) == list(dict.fromkeys(usccs))
+    assert many[a] == disclosure.listing_for(a) and [x.kind for x in many[a]] == ["A"]
+    assert many[d] == disclosure.listing_for(d) and [x.kind for x in many[d]] == ["D"]
+    listing = many[d][0]
+    assert isinstance(listing.published_on, dt.date) and listing.summary == "经复核列入"
+    assert [(x.type, x.date) for x in listing.records] == [("violation", dt.date(2026, 3, 15))]
+    assert all(many[u] == () for u in [*unknown, world.e["b"].uscc])
+    end = many[a][0].expires_on
+    assert disclosure.listings_for_many([a], today=end - dt.timedelta(days=1))[a]
+    assert disclosure.listings_for_many([a], today=end) == {a: ()}
+    assert disclosure.listings_for_many([]) == {}

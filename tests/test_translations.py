@@ -30,17 +30,15 @@ def test_english_catalogue_is_complete():
 def test_templates_translate_escape_and_format_as_jinja_newstyle_gettext(app):
     """The templates' ``_()`` (credit.extensions.install_template_gettext) translates for the
     request, escapes its variables where the template escapes, and always %-formats."""
-    from flask_babel import refresh
+    from flask_babel import force_locale
 
     page = ("{{ _('辖区') }}|{{ _('“%(q)s”的查询结果', q=q) }}|{{ gettext('100%%') }}|"
             "{% autoescape false %}{{ _('“%(q)s”的查询结果', q=q) }}{% endautoescape %}")
     with app.test_request_context("/"):
         html = app.jinja_env.from_string(page).render(q="<b>")
         assert html == "辖区|“&lt;b&gt;”的查询结果|100%|“<b>”的查询结果"
-    with app.test_request_context("/"):
-        from flask import session
-
-        session["lang"] = "en"
-        refresh()
+    with app.test_request_context("/"), force_locale("en"):
         english = app.jinja_env.from_string(page).render(q="<b>")
-        assert english.split("|")[0] == "Jurisdiction" and "&lt;b&gt;" in english.split("|")[1]
+    assert english.split("|")[0] == "Jurisdiction" and "&lt;b&gt;" in english.split("|")[1]
+    with app.test_request_context("/"):  # and back in the default language
+        assert app.jinja_env.from_string(page).render(q="<b>") == html

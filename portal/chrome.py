@@ -4,7 +4,8 @@ header up to the visitor's own links, the footer, and the search box.
 They hold a dozen translated strings and links each, the same on every page: rendering them
 once a language (and mount point) and reusing the result takes about a third of a small page's
 rendering time off every page. What depends on the visitor (sign-in state, the language
-switch's return address, flashed messages) is rendered on every page by ``base.html``.
+switch's return address, flashed messages) is rendered on every page by ``base.html``. The
+page macros that pages call are globals here too (``MACROS``), so that no page imports them.
 """
 
 from __future__ import annotations

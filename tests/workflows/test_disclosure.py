@@ -25,6 +25,16 @@ def publish_a(w, key="a"):
     return app
 
 
+def publish_d(db, w, summary=None):
+    """Review, notify, answer and publish firm d's D case, disclosing rule D2 and its records."""
+    case = db.session.scalar(select(DCase).where(DCase.enterprise_id == w.e["d"].id))
+    confirm_case(w.u["reviewer_city"], case)
+    send_notice(w.u["publisher"], case)
+    answer_notice(w.u["ent_d"], case, "申辩")
+    decide_case(w.u["publisher"], case, publish=True, reasons=["D2"],
+                record_ids=case.record_ids, summary=summary)
+
+
 def test_unlisted_enterprises_are_indistinguishable(db, world):
     # a: A but not published (an application in evaluation), b: B, c: C, d: D with a case.
     app = apply_for_publication(world.u["ent_a"])
@@ -44,12 +54,7 @@ def test_unlisted_enterprises_are_indistinguishable(db, world):
 
 def test_only_live_listings_with_only_public_fields(db, world):
     publish_a(world)
-    case = db.session.scalar(select(DCase).where(DCase.enterprise_id == world.e["d"].id))
-    confirm_case(world.u["reviewer_city"], case)
-    send_notice(world.u["publisher"], case)
-    answer_notice(world.u["ent_d"], case, "申辩")
-    decide_case(world.u["publisher"], case, publish=True, reasons=["D2"],
-                record_ids=case.record_ids)
+    publish_d(db, world)
     db.session.commit()
     rows = disclosure.published_listings()
     assert {(r.uscc, r.kind) for r in rows} == {(world.e["a"].uscc, "A"),
@@ -119,12 +124,7 @@ def test_listings_of_many_agree_with_each_enterprise_own(db, world):
     is what the ORM's reading gives, dates and disclosed records decoded on either database,
     in batches, and nothing for the unlisted or on the day a listing ends."""
     publish_a(world)
-    case = db.session.scalar(select(DCase).where(DCase.enterprise_id == world.e["d"].id))
-    confirm_case(world.u["reviewer_city"], case)
-    send_notice(world.u["publisher"], case)
-    answer_notice(world.u["ent_d"], case, "申辩")
-    decide_case(world.u["publisher"], case, publish=True, reasons=["D2"],
-                record_ids=case.record_ids, summary="经复核列入")
+    publish_d(db, world, summary="经复核列入")
     db.session.commit()
     a, d = world.e["a"].uscc, world.e["d"].uscc
     unknown = [f"9123080000000{i:04d}X" for i in range(disclosure._MANY + 5)]

@@ -119,7 +119,7 @@ def install_template_gettext(app) -> None:
     def gettext(eval_ctx, string: str, **variables):
         # What Jinja's newstyle ``_()`` does (escaped in an escaping template, always
         # %-formatted, so "%%" reads "%"), in one call where Jinja's takes three through the
-        # context: a page has a dozen, and they were a fifth of a search page's rendering.
+        # context: a page has a dozen, and the detour was a tenth of a search page's rendering.
         translated = _request_translations().ugettext(string)
         if eval_ctx.autoescape:
             translated = Markup(translated)

@@ -1,9 +1,9 @@
 """The search page's list of results, rendered in Python.
 
 A results page is 20 enterprises of half a dozen facts each. In a Jinja loop every one of
-those facts is a generator step, an escape and a join through the page's nested blocks: the
-list was the largest part of a search page's cost after the framework's own, larger than the
-search itself (``docs/benchmarks.md``). Here it is one f-string an enterprise. The
+those facts is a generator step, an escape and a join through the page's nested blocks, and
+the list was one of the largest parts of a search page's rendering (``docs/benchmarks.md``).
+Here it is one f-string an enterprise. The
 markup is the same as a template's would be, every value escaped; the translated labels and
 the badges come from the template, so wording stays in the catalogue and the markup of a
 badge in its macro.

@@ -264,8 +264,8 @@ class _ListingRow(NamedTuple):
 def _listings_of_many_sql(postgresql: bool, count: int) -> str:
     """The live listings of ``count`` enterprises by USCC, as SQL for the driver (written
     once a dialect and count). Every search page and list page runs it: through the ORM, with
-    the USCCs as an expanding parameter compiled on every call, it cost five times what
-    running it did."""
+    the USCCs as an expanding parameter compiled on every call, it cost a search page twice
+    the instructions it does now (docs/benchmarks.md)."""
     mark = (lambda name: f"%({name})s") if postgresql else (lambda name: f":{name}")
     usccs = ", ".join(mark(f"u{i}") for i in range(count))
     return ("SELECT l.id, l.kind, l.published_on, l.expires_on, l.disclosed, "

@@ -262,18 +262,23 @@ class _ListingRow(NamedTuple):
 
 @functools.lru_cache(maxsize=256)
 def _listings_of_many_sql(postgresql: bool, count: int) -> str:
-    """The live listings of ``count`` enterprises by USCC, as SQL for the driver (written
-    once a dialect and count). Every search page and list page runs it: through the ORM, with
-    the USCCs as an expanding parameter compiled on every call, it cost a search page twice
-    the instructions it does now (docs/benchmarks.md)."""
-    mark = (lambda name: f"%({name})s") if postgresql else (lambda name: f":{name}")
-    usccs = ", ".join(mark(f"u{i}") for i in range(count))
-    return ("SELECT l.id, l.kind, l.published_on, l.expires_on, l.disclosed, "
-            "l.certificate_token, e.uscc, e.name, e.district "
-            "FROM listings AS l JOIN enterprises AS e ON e.id = l.enterprise_id "
-            f"WHERE l.removed_on IS NULL AND l.expires_on > {mark('today')} "
-            f"AND l.published_on <= {mark('today')} AND e.uscc IN ({usccs}) "
-            "ORDER BY e.uscc, l.kind, l.published_on, l.id")
+    """The live listings of ``count`` enterprises by USCC (``:name`` or ``%(name)s``
+    parameters ``today``, ``u0``, ``u1``...), compiled once a dialect and count for the driver.
+    Every search page and list page runs it: through the ORM, with the USCCs as an expanding
+    parameter compiled on every call, it cost a search page twice the instructions it does now
+    (docs/benchmarks.md). Built with :func:`_live`, the one definition of a live listing."""
+    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+    from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+
+    stmt = (select(Listing.id, Listing.kind, Listing.published_on, Listing.expires_on,
+                   Listing.disclosed, Listing.certificate_token,
+                   Enterprise.uscc, Enterprise.name, Enterprise.district)
+            .join(Enterprise, Enterprise.id == Listing.enterprise_id)
+            .where(_live(bindparam("today", type_=Date)),
+                   Enterprise.uscc.in_([bindparam(f"u{i}") for i in range(count)]))
+            .order_by(Enterprise.uscc, Listing.kind, Listing.published_on, Listing.id))
+    dialect = PGDialect_psycopg() if postgresql else SQLiteDialect_pysqlite(paramstyle="named")
+    return str(stmt.compile(dialect=dialect))
 
 
 def listings_for_many(usccs, today: dt.date | None = None) -> dict[str, tuple[PublicListing, ...]]:
@@ -281,21 +286,23 @@ def listings_for_many(usccs, today: dt.date | None = None) -> dict[str, tuple[Pu
     usccs = list(dict.fromkeys(usccs))
     found: dict[str, list[PublicListing]] = {u: [] for u in usccs}
     day = _day(today)
+    if usccs:
+        raw = db.session.connection().connection.driver_connection
+        postgresql = db.session.get_bind().dialect.name == "postgresql"
     for start in range(0, len(usccs), _MANY):
         some = usccs[start:start + _MANY]
         params: dict[str, Any] = {f"u{i}": uscc for i, uscc in enumerate(some)}
-        raw = db.session.connection().connection.driver_connection
-        if db.session.get_bind().dialect.name == "postgresql":
+        sql = _listings_of_many_sql(postgresql, len(some))
+        if postgresql:
             params["today"] = day
-            rows = [_ListingRow(*row) for row in raw.execute(
-                _listings_of_many_sql(True, len(some)), params).fetchall()]
+            rows = [_ListingRow(*row) for row in raw.execute(sql, params).fetchall()]
         else:  # SQLite keeps dates as ISO text and JSON as text
             params["today"] = day.isoformat()
             rows = [_ListingRow(id_, kind, dt.date.fromisoformat(published),
                                 dt.date.fromisoformat(expires),
                                 json.loads(disclosed) if disclosed else None, *rest)
-                    for id_, kind, published, expires, disclosed, *rest in raw.execute(
-                        _listings_of_many_sql(False, len(some)), params).fetchall()]
+                    for id_, kind, published, expires, disclosed, *rest
+                    in raw.execute(sql, params).fetchall()]
         for row in rows:
             found[row.uscc].append(_public(row, row.uscc, row.name, row.district))
     return {u: tuple(items) for u, items in found.items()}

@@ -123,6 +123,8 @@ def install_template_gettext(app) -> None:
         translated = _request_translations().ugettext(string)
         if eval_ctx.autoescape:
             translated = Markup(translated)
-        return translated % variables
+        # Most strings have neither variables nor "%": formatting them would change nothing
+        # (Markup's % is costly: it wraps every value to escape it).
+        return translated % variables if variables or "%" in translated else translated
 
     app.jinja_env.globals.update(gettext=gettext, _=gettext)

@@ -10,13 +10,21 @@ page macros that pages call are globals here too (``MACROS``), so that no page i
 
 from __future__ import annotations
 
+from urllib.parse import quote_plus
+
 from flask import current_app, request
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from credit.vocabulary import DISTRICTS
 
-PARTS = ("head", "header", "footer")
+try:  # MarkupSafe's own C escaping, str to str, without the Markup object escape() makes
+    from markupsafe import _escape_inner as escape_text
+except ImportError:  # pragma: no cover - a MarkupSafe without it: the public function
+    def escape_text(value: str) -> str:
+        return str(escape(value))
+
+PARTS = ("head", "header", "sign_in", "footer")
 #: Where the visitor's query goes in a search box rendered once: a mark no label or option
 #: holds, which escaping leaves as it is (the query is put in after, never searched for it).
 _QUERY = "\x00query\x00"
@@ -55,11 +63,52 @@ def search_box(context, q: str | None = "", district: str | None = None,
     return Markup(html.replace(_QUERY, str(escape(q or ""))))
 
 
+#: Where the page's address goes in the language switch rendered once; url_for writes the
+#: mark as it writes any query argument, percent-encoded.
+_NEXT, _NEXT_IN_URL = "\x00next\x00", "%00next%00"
+#: What url_for leaves unencoded in a query argument (Werkzeug's urlencode, the URL standard's
+#: set), so the address is written into the cached links exactly as url_for would.
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+@pass_context
+def language_switch(context) -> Markup:
+    """The header's links to this page in the other languages, rendered once a language and
+    mount point; the page's address (``next``) put in on every page, encoded as url_for
+    encodes a query argument and then escaped."""
+    cache: dict = current_app.extensions.setdefault("portal_chrome", {})
+    locale = context.get("current_locale")
+    key = ("language_switch", locale, request.script_root)
+    html = cache.get(key)
+    if html is None:
+        template = current_app.jinja_env.get_template("chrome/language_switch.html")
+        html = cache[key] = template.render(
+            current_locale=locale, languages=current_app.config["LANGUAGES"],
+            next=_NEXT).strip()
+    return Markup(html.replace(
+        _NEXT_IN_URL, escape_text(quote_plus(request.full_path, safe=_QUERY_SAFE))))
+
+
 #: Macros of ``templates/portal/_macros.html`` that pages call as globals. A page that
 #: imported them (``{% from ... import %}``) had Jinja build the macros' module again on every
 #: render, because the page's context holds globals the module's does not (the context
-#: processors'): a tenth of a search page's rendering.
-MACROS = ("kind_badge", "pager")
+#: processors'): a tenth of a search page's rendering. ``kind_badge`` is one too, below.
+MACROS = ("pager",)
+
+
+@pass_context
+def kind_badge(context, kind: str) -> Markup:
+    """The badge of a listing kind (macro ``kind_badge``), rendered once a language and kind:
+    a search page shows them beside its results, and two macro calls a page cost more than
+    the results' own markup."""
+    cache: dict = current_app.extensions.setdefault("portal_chrome", {})
+    key = ("kind_badge", context.get("current_locale"), kind)
+    html = cache.get(key)
+    if html is None:
+        html = _macro("kind_badge")(kind)
+        if kind in ("A", "D"):  # the kinds there are; anything else is not kept
+            cache[key] = html
+    return html
 
 
 def _macro(name: str):
@@ -74,5 +123,7 @@ def _macro(name: str):
 def register(app) -> None:
     app.add_template_global(chrome, "chrome")
     app.add_template_global(search_box, "search_box")
+    app.add_template_global(kind_badge, "kind_badge")
+    app.add_template_global(language_switch, "language_switch")
     for name in MACROS:
         app.add_template_global(_macro(name), name)

@@ -17,6 +17,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from credit.industries import industry_label
+from portal.chrome import escape_text as _text
 
 
 @pass_context
@@ -36,20 +37,22 @@ def result_list(context, items: Iterable, listings: Mapping[str, Iterable], href
     badge = {kind: str(markup) for kind, markup in badges.items()}
     parts = []
     for item in items:
-        uscc = escape(item.uscc)
+        # Every value is a str, escaped as escape() would (the same characters, the same
+        # entities) but without a Markup object each: escape() was a third of the list.
+        uscc = _text(item.uscc)
         industry = (f"<div><dt>{industry_label_}</dt>"
-                    f"<dd>{escape(industry_label(item.industry, locale))}</dd></div>"
+                    f"<dd>{_text(industry_label(item.industry, locale))}</dd></div>"
                     if item.industry else "")
         found = listings.get(item.uscc)  # most enterprises have no listing
         kinds = "".join([badge[listing.kind] for listing in found]) if found else ""
         # f-strings, not str.format: formatting named fields cost a third of the list.
         parts.append(
             f'<article class="result">\n'
-            f'  <h2 class="result-name"><a href="{href}{uscc}">{escape(item.name)}</a>\n'
+            f'  <h2 class="result-name"><a href="{href}{uscc}">{_text(item.name)}</a>\n'
             f"    {kinds}</h2>\n"
             f'  <dl class="facts-inline">\n'
             f'    <div><dt>{uscc_label}</dt><dd class="code">{uscc}</dd></div>\n'
-            f"    <div><dt>{district_label}</dt><dd>{escape(item.district)}</dd></div>\n"
+            f"    <div><dt>{district_label}</dt><dd>{_text(item.district)}</dd></div>\n"
             f"    {industry}\n"
             f"  </dl>\n"
             f"</article>")

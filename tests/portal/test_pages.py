@@ -14,7 +14,7 @@ from credit.models import Enterprise, Listing
 from credit.services.tick import tick
 from credit.workflows.a_publication import withdraw_consent
 from credit.workflows.d_listing import remove_listing
-from tests.portal.conftest import publish_a, publish_d
+from tests.portal.conftest import login, publish_a, publish_d
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -269,3 +269,59 @@ def test_the_search_box_keeps_the_query_and_district_in_each_language(client):
     assert '<option value="前进区" selected>前进区</option>' in english
     home = text(client.get("/"))
     assert 'name="q" type="search" value=""' in home
+
+
+@pytest.mark.parametrize("query", [
+    {"q": "木业", "district": "桦南县"},
+    {"q": "\"'<b>&x</b>% +#;/?@!$()*,:"},
+    {"q": "a b", "page": "2"},
+    {},
+])
+def test_the_language_switch_links_back_to_the_page_as_url_for_would(client, query):
+    # The switch is rendered once a language and the page's address put in afterwards: the
+    # link must be what url_for writes for that address, escaped in the attribute.
+    page = text(client.get("/search", query_string=query))
+    with client.application.test_request_context("/search", query_string=query):
+        from flask import request, url_for
+        from markupsafe import escape
+
+        expected = escape(url_for("portal.set_language", code="en", next=request.full_path))
+    assert f'<a href="{expected}" hreflang="en" lang="en">English</a>' in page
+    assert "<strong>中文</strong>" in page and "\x00" not in page
+    client.get("/lang/en")
+    english = text(client.get("/search", query_string=query))
+    assert "<strong>English</strong>" in english
+    assert str(expected).replace("/lang/en?", "/lang/zh_Hans_CN?") in english
+
+
+def test_signed_out_and_signed_in_visitors_get_their_own_header_links(client, db, world):
+    assert '<a href="/login">登录</a>' in text(client.get("/about"))
+    client.get("/lang/en")
+    assert '<a href="/login">Sign in</a>' in text(client.get("/about"))
+    login(client, world.u["ent_a"].username)
+    signed_in = text(client.get("/about"))
+    assert 'href="/login"' not in signed_in and 'action="/logout"' in signed_in
+
+
+def test_kind_badges_follow_the_language(client, db, world):
+    publish_a(world)
+    publish_d(db, world)
+    db.session.commit()
+    badges = {"A": '<span class="badge badge-a">守信公示</span>',
+              "D": '<span class="badge badge-d">严重失信</span>'}
+    for kind, key in (("A", "a"), ("D", "d")):
+        page = text(client.get(f"/enterprises/{world.e[key].uscc}"))
+        assert badges[kind] in page
+    client.get("/lang/en")
+    english = text(client.get(f"/search?q={world.e['a'].uscc}"))
+    assert 'class="badge badge-a"' in english and "守信公示" not in english
+
+
+def test_escape_text_escapes_as_markupsafe_does():
+    from markupsafe import escape
+
+    from portal.chrome import escape_text
+
+    for value in ("", "木业", "<script>&\"'</script>", "a\x00b", "%26 &amp; \u202e"):
+        assert escape_text(value) == str(escape(value))
+        assert type(escape_text(value)) is str

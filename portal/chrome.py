@@ -5,14 +5,14 @@ They hold a dozen translated strings and links each, the same on every page: ren
 once a language (and mount point) and reusing the result takes about a third of a small page's
 rendering time off every page. What depends on the visitor (sign-in state, the language
 switch's return address, flashed messages) is rendered on every page by ``base.html``. The
-page macros that pages call are globals here too (``MACROS``), so that no page imports them.
+page macros that pages call are globals here too, so that no page imports them.
 """
 
 from __future__ import annotations
 
 from urllib.parse import quote_plus
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
@@ -57,10 +57,9 @@ def search_box(context, q: str | None = "", district: str | None = None,
            request.script_root)
     html = cache.get(key)
     if html is None:
-        macro = current_app.jinja_env.get_template("portal/_macros.html").module.search_box
-        html = cache[key] = str(macro(q=_QUERY, district=district, districts=DISTRICTS,
-                                      autofocus=autofocus))
-    return Markup(html.replace(_QUERY, str(escape(q or ""))))
+        html = cache[key] = str(_macro("search_box")(
+            q=_QUERY, district=district, districts=DISTRICTS, autofocus=autofocus))
+    return Markup(html.replace(_QUERY, escape_text(q or "")))
 
 
 #: Where the page's address goes in the language switch rendered once; url_for writes the
@@ -89,11 +88,33 @@ def language_switch(context) -> Markup:
         _NEXT_IN_URL, escape_text(quote_plus(request.full_path, safe=_QUERY_SAFE))))
 
 
-#: Macros of ``templates/portal/_macros.html`` that pages call as globals. A page that
-#: imported them (``{% from ... import %}``) had Jinja build the macros' module again on every
-#: render, because the page's context holds globals the module's does not (the context
-#: processors'): a tenth of a search page's rendering. ``kind_badge`` is one too, below.
-MACROS = ("pager",)
+#: Marks for what changes from page to page in a pager rendered once (none of them can be
+#: in a translation or an address: url_for would have percent-encoded NUL).
+_PREV, _NEXT_PAGE, _PAGE = "\x00prev\x00", "\x00next-page\x00", "\x00page\x00"
+
+
+@pass_context
+def pager(context, endpoint: str, page: int, has_next: bool, query: dict) -> Markup:
+    """Links to the previous and next page of ``endpoint`` (with ``query``), none for a lone
+    page. The macro ``pager_links`` is rendered once a language and shape (a previous page
+    or not, a next one or not); the addresses and the page number are put in on every page.
+    """
+    has_prev = page > 1
+    if not (has_prev or has_next):
+        return Markup("")
+    cache: dict = current_app.extensions.setdefault("portal_chrome", {})
+    key = ("pager", context.get("current_locale"), has_prev, bool(has_next))
+    html = cache.get(key)
+    if html is None:
+        html = cache[key] = str(_macro("pager_links")(
+            page=_PAGE, prev_url=_PREV if has_prev else "",
+            next_url=_NEXT_PAGE if has_next else ""))
+    html = html.replace(_PAGE, str(page))
+    if has_prev:
+        html = html.replace(_PREV, escape_text(url_for(endpoint, page=page - 1, **query)))
+    if has_next:
+        html = html.replace(_NEXT_PAGE, escape_text(url_for(endpoint, page=page + 1, **query)))
+    return Markup(html)
 
 
 @pass_context
@@ -112,12 +133,11 @@ def kind_badge(context, kind: str) -> Markup:
 
 
 def _macro(name: str):
-    def call(*args, **kwargs):
-        module = current_app.jinja_env.get_template("portal/_macros.html").module  # cached
-        return getattr(module, name)(*args, **kwargs)
-
-    call.__name__ = call.__qualname__ = name
-    return call
+    """A macro of ``templates/portal/_macros.html``. Pages call the globals here instead of
+    importing the macros (``{% from ... import %}``): Jinja built the macros' module again on
+    every render of a page that imported it, because the page's context holds globals the
+    module's does not (the context processors'), a tenth of a search page's rendering."""
+    return getattr(current_app.jinja_env.get_template("portal/_macros.html").module, name)
 
 
 def register(app) -> None:
@@ -125,5 +145,4 @@ def register(app) -> None:
     app.add_template_global(search_box, "search_box")
     app.add_template_global(kind_badge, "kind_badge")
     app.add_template_global(language_switch, "language_switch")
-    for name in MACROS:
-        app.add_template_global(_macro(name), name)
+    app.add_template_global(pager, "pager")

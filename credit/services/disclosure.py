@@ -287,8 +287,9 @@ def listings_for_many(usccs, today: dt.date | None = None) -> dict[str, tuple[Pu
     found: dict[str, list[PublicListing]] = {u: [] for u in usccs}
     day = _day(today)
     if usccs:
-        raw = db.session.connection().connection.driver_connection
-        postgresql = db.session.get_bind().dialect.name == "postgresql"
+        connection = db.session.connection()
+        raw = connection.connection.driver_connection
+        postgresql = connection.dialect.name == "postgresql"
     for start in range(0, len(usccs), _MANY):
         some = usccs[start:start + _MANY]
         params: dict[str, Any] = {f"u{i}": uscc for i, uscc in enumerate(some)}

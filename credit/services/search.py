@@ -459,8 +459,9 @@ def _page(q: Query, district: str | None, start: int, stop: int
     if q.uscc is not None:
         params.update(uscc=q.uscc, uscc_end=_end(q.uscc))
     shape = (q.letters is not None, q.uscc is not None, bool(district))
-    raw = db.session.connection().connection.driver_connection
-    if _postgresql():
+    connection = db.session.connection()
+    raw = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
         params.update(rest=_tsquery(q, None), rest_district=_tsquery(q, district))
         rows = _postgresql_rows(raw, _postgresql_statement(*shape), params)
         day = _same

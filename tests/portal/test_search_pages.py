@@ -184,3 +184,28 @@ def test_search_api_answers_validate_against_the_document(client, db, world):
     jsonschema.validate(page, {**schema, "$ref": "#/components/schemas/EnterprisePage"})
     one = client.get(f"/api/v1/enterprises/{world.e['a'].uscc}").get_json()
     jsonschema.validate(one, {**schema, "$ref": "#/components/schemas/Enterprise"})
+
+
+def test_the_pager_links_pages_of_the_same_search(client, city, monkeypatch):
+    monkeypatch.setattr("portal.views.LIST_PER_PAGE", 2)
+
+    def links(html: str) -> dict[str, str]:
+        return {rel: unescape(href) for rel, href in
+                re.findall(r'<a rel="(prev|next)" href="([^"]*)"', html)}
+
+    query = {"q": "有限", "district": "向阳区"}
+    first = client.get("/search", query_string=query).get_data(as_text=True)
+    assert links(first) == {"next": "/search?page=2&q=%E6%9C%89%E9%99%90"
+                                     "&district=%E5%90%91%E9%98%B3%E5%8C%BA"}
+    assert 'href="/search?page=2&amp;q=' in first  # the address escaped in the attribute
+    assert '<span aria-current="page">第 1 页</span>' in first
+    second = client.get(links(first)["next"]).get_data(as_text=True)
+    assert set(links(second)) == {"prev", "next"} and "第 2 页" in second
+    assert links(second)["prev"] == links(first)["next"].replace("page=2", "page=1")
+    assert page_names(client, **query, page=2) == api_names(client, **query, page=2,
+                                                            per_page=2)
+    client.get("/lang/en")
+    english = client.get(links(first)["next"]).get_data(as_text=True)
+    assert set(links(english)) == {"prev", "next"} and "第 2 页" not in english
+    assert 'class="pager"' not in client.get("/search", query_string={"q": "标记"}).get_data(
+        as_text=True)  # one page: no pager

@@ -1,11 +1,13 @@
-"""The parts of public pages that depend only on the language: the stylesheet links, the site
-header up to the visitor's own links, the footer, and the search box.
+"""The parts of public pages rendered once a language (and mount point) and reused: the
+stylesheet links, the site header up to the visitor's own links, the sign-in link, the footer,
+the listing badges, and, with a mark where the request's own value goes, the search box (the
+query), the language switch (the page's address) and the pager (its addresses and number).
 
 They hold a dozen translated strings and links each, the same on every page: rendering them
-once a language (and mount point) and reusing the result takes about a third of a small page's
-rendering time off every page. What depends on the visitor (sign-in state, the language
-switch's return address, flashed messages) is rendered on every page by ``base.html``. The
-page macros that pages call are globals here too, so that no page imports them.
+once and reusing the result takes about a third of a small page's rendering time off every
+page. What a signed-in visitor sees in the header, and flashed messages, are rendered on every
+page by ``base.html``. The page macros that pages call are globals here, so that no page
+imports them.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ imports them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote_plus
 
 from flask import current_app, request, url_for
@@ -32,18 +33,22 @@ PARTS = ("head", "header", "sign_in", "footer")
 _QUERY = "\x00query\x00"
 
 
+def _once(key: tuple, render: Callable[[], str]) -> str:
+    """What ``render()`` gives, kept in the app's cache under ``key`` after the first call."""
+    cache: dict = current_app.extensions.setdefault("portal_chrome", {})
+    html = cache.get(key)
+    if html is None:
+        html = cache[key] = render()
+    return html
+
+
 @pass_context
 def chrome(context, part: str) -> Markup:
     """``templates/chrome/<part>.html`` rendered for the page's language."""
-    cache: dict = current_app.extensions.setdefault("portal_chrome", {})
-    key = (part, context.get("current_locale"), request.script_root)
-    html = cache.get(key)
-    if html is None:
-        if part not in PARTS:
-            raise ValueError(f"unknown page part {part!r}")
-        template = current_app.jinja_env.get_template(f"chrome/{part}.html")
-        html = cache[key] = Markup(template.render().strip())
-    return html
+    if part not in PARTS:
+        raise ValueError(f"unknown page part {part!r}")
+    return _once((part, context.get("current_locale"), request.script_root), lambda: Markup(
+        current_app.jinja_env.get_template(f"chrome/{part}.html").render().strip()))
 
 
 @pass_context
@@ -53,14 +58,11 @@ def search_box(context, q: str | None = "", district: str | None = None,
     language, chosen district and mount point, the visitor's query put in its place (escaped)
     on every page. The form's 11 districts and labels were a fifth of a search page's
     rendering."""
-    cache: dict = current_app.extensions.setdefault("portal_chrome", {})
     district = district if district in DISTRICTS else None
     key = ("search_box", context.get("current_locale"), district, bool(autofocus),
            request.script_root)
-    html = cache.get(key)
-    if html is None:
-        html = cache[key] = str(_macro("search_box")(
-            q=_QUERY, district=district, districts=DISTRICTS, autofocus=autofocus))
+    html = _once(key, lambda: str(_macro("search_box")(
+        q=_QUERY, district=district, districts=DISTRICTS, autofocus=autofocus)))
     return Markup(html.replace(_QUERY, escape_text(q or "")))
 
 
@@ -77,15 +79,11 @@ def language_switch(context) -> Markup:
     """The header's links to this page in the other languages, rendered once a language and
     mount point; the page's address (``next``) put in on every page, encoded as url_for
     encodes a query argument and then escaped."""
-    cache: dict = current_app.extensions.setdefault("portal_chrome", {})
     locale = context.get("current_locale")
-    key = ("language_switch", locale, request.script_root)
-    html = cache.get(key)
-    if html is None:
-        template = current_app.jinja_env.get_template("chrome/language_switch.html")
-        html = cache[key] = template.render(
+    html = _once(("language_switch", locale, request.script_root), lambda: (
+        current_app.jinja_env.get_template("chrome/language_switch.html").render(
             current_locale=locale, languages=current_app.config["LANGUAGES"],
-            next=_NEXT).strip()
+            next=_NEXT).strip()))
     return Markup(html.replace(
         _NEXT_IN_URL, escape_text(quote_plus(request.full_path, safe=_QUERY_SAFE))))
 
@@ -104,13 +102,10 @@ def pager(context, endpoint: str, page: int, has_next: bool, query: dict) -> Mar
     has_prev = page > 1
     if not (has_prev or has_next):
         return Markup("")
-    cache: dict = current_app.extensions.setdefault("portal_chrome", {})
-    key = ("pager", context.get("current_locale"), has_prev, bool(has_next))
-    html = cache.get(key)
-    if html is None:
-        html = cache[key] = str(_macro("pager_links")(
-            page=_PAGE, prev_url=_PREV if has_prev else "",
-            next_url=_NEXT_PAGE if has_next else ""))
+    html = _once(("pager", context.get("current_locale"), has_prev, bool(has_next)),
+                 lambda: str(_macro("pager_links")(
+                     page=_PAGE, prev_url=_PREV if has_prev else "",
+                     next_url=_NEXT_PAGE if has_next else "")))
     html = html.replace(_PAGE, str(page))
     if has_prev:
         html = html.replace(_PREV, escape_text(url_for(endpoint, page=page - 1, **query)))
@@ -124,14 +119,10 @@ def kind_badge(context, kind: str) -> Markup:
     """The badge of a listing kind (macro ``kind_badge``), rendered once a language and kind:
     a search page shows them beside its results, and two macro calls a page cost more than
     the results' own markup."""
-    cache: dict = current_app.extensions.setdefault("portal_chrome", {})
-    key = ("kind_badge", context.get("current_locale"), kind)
-    html = cache.get(key)
-    if html is None:
-        html = _macro("kind_badge")(kind)
-        if kind in ("A", "D"):  # the kinds there are; anything else is not kept
-            cache[key] = html
-    return html
+    if kind not in ("A", "D"):  # the kinds there are; anything else is not kept
+        return _macro("kind_badge")(kind)
+    return _once(("kind_badge", context.get("current_locale"), kind),
+                 lambda: _macro("kind_badge")(kind))
 
 
 def _macro(name: str):

@@ -42,12 +42,10 @@ def init_portal(app: Flask) -> None:
     from portal.auth import bp as auth_bp
     from portal.chrome import register as register_chrome
     from portal.present import register_filters
-    from portal.results import register as register_results
     from portal.views import bp as views_bp
 
     register_filters(app)
     register_chrome(app)
-    register_results(app)
     app.json.ensure_ascii = False  # the API answers readable UTF-8, not \u escapes
     app.register_blueprint(views_bp)
     app.register_blueprint(api_bp)

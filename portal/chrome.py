@@ -5,17 +5,25 @@ query), the language switch (the page's address) and the pager (its addresses an
 
 They hold a dozen translated strings and links each, the same on every page: rendering them
 once and reusing the result takes about a third of a small page's rendering time off every
-page. What a signed-in visitor sees in the header, and flashed messages, are rendered on every
-page by ``base.html``. The page macros that pages call are globals here, so that no page
-imports them.
+page. What a signed-in visitor sees in the header (``visitor_links``) and flashed messages
+(``flashes``) are rendered on every page. The page macros that pages call are globals here,
+so that no page imports them.
+
+A page can go further and be rendered once whole, as a frame (:func:`framed`): its template
+rendered once a language with a mark wherever a request's own part goes (the visitor's links,
+flashed messages, the page's address, and what the page names), the marks filled on every
+request in one pass. The search page is one: rendering it with Jinja cost more than its search.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from urllib.parse import quote_plus
 
-from flask import current_app, request, url_for
+from flask import current_app, get_flashed_messages, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
@@ -34,7 +42,8 @@ _QUERY = "\x00query\x00"
 
 
 def _once(key: tuple, render: Callable[[], str]) -> str:
-    """What ``render()`` gives, kept in the app's cache under ``key`` after the first call."""
+    """What ``render()`` gives, kept in the app's cache under ``key`` after the first call.
+    A key names everything the result depends on (a language, a mount point, ...)."""
     cache: dict = current_app.extensions.setdefault("portal_chrome", {})
     html = cache.get(key)
     if html is None:
@@ -47,8 +56,75 @@ def chrome(context, part: str) -> Markup:
     """``templates/chrome/<part>.html`` rendered for the page's language."""
     if part not in PARTS:
         raise ValueError(f"unknown page part {part!r}")
-    return _once((part, context.get("current_locale"), request.script_root), lambda: Markup(
+    return _part(part, context.get("current_locale"))
+
+
+def _part(part: str, locale: str) -> Markup:
+    return _once((part, locale, request.script_root), lambda: Markup(
         current_app.jinja_env.get_template(f"chrome/{part}.html").render().strip()))
+
+
+# -- the visitor's own parts -------------------------------------------------------------------
+
+def mark(name: str) -> Markup:
+    """A mark for a frame (:func:`framed`): where the part ``name`` goes. NUL is in no
+    template, translation or address (url_for percent-encodes it; queries refuse it)."""
+    return Markup(f"\x00{name}\x00")
+
+
+@pass_context
+def visitor_links(context) -> Markup:
+    """The header's links for the visitor: the sign-in link (rendered once a language), or a
+    signed-in visitor's own links and sign-out form (rendered every time: it holds the
+    CSRF token)."""
+    if context.get("frame"):
+        return mark("visitor")
+    return _visitor_links(context.get("current_locale"))
+
+
+def _visitor_links(locale: str) -> Markup:
+    if not current_user.is_authenticated:
+        return _part("sign_in", locale)
+    return Markup(current_app.jinja_env.get_template("chrome/visitor.html").render(
+        current_user=current_user).strip())
+
+
+@pass_context
+def flashes(context) -> Markup:
+    """The flashed messages, if any (reading them removes them from the session)."""
+    if context.get("frame"):
+        return mark("flashes")
+    return _flashes()
+
+
+def _flashes() -> Markup:
+    messages = get_flashed_messages(with_categories=True)
+    if not messages:
+        return Markup("")
+    return Markup(current_app.jinja_env.get_template("chrome/flashes.html").render(
+        messages=messages).strip())
+
+
+def framed(template: str, key: tuple, parts: Mapping[str, str], **context) -> str:
+    """``template`` rendered once a language, mount point and ``key`` with ``context`` as a
+    frame (``frame`` true: :func:`visitor_links`, :func:`flashes` and
+    :func:`language_switch` give marks), then this request's parts put in: the visitor's
+    links, the flashed messages, the page's address and ``parts`` (mark name -> markup, the
+    page's own; ``context`` holds their marks, :func:`mark`).
+
+    ``key`` must name everything in ``context`` that is not a mark. The marks are filled in
+    one pass, so nothing put in is read for marks again.
+    """
+    locale = str(get_locale())
+    html = _once(("frame", template, locale, request.script_root, *key),
+                 lambda: render_template(template, frame=True, **context))
+    values = {"visitor": _visitor_links(locale), "flashes": _flashes(), **parts}
+
+    def fill(found: re.Match) -> str:
+        name = found.group(1)
+        return values[name] if name is not None else _address()
+
+    return _MARKS.sub(fill, html)
 
 
 @pass_context
@@ -72,20 +148,29 @@ _NEXT, _NEXT_IN_URL = "\x00next\x00", "%00next%00"
 #: What url_for leaves unencoded in a query argument (Werkzeug's urlencode, the URL standard's
 #: set), so the address is written into the cached links exactly as url_for would.
 _QUERY_SAFE = "!$'()*,/:;?@"
+#: The marks of a frame, and the language switch's mark for the page's address, found in one
+#: pass.
+_MARKS = re.compile(f"\x00([a-z_]+)\x00|{_NEXT_IN_URL}")
 
 
 @pass_context
 def language_switch(context) -> Markup:
     """The header's links to this page in the other languages, rendered once a language and
     mount point; the page's address (``next``) put in on every page, encoded as url_for
-    encodes a query argument and then escaped."""
+    encodes a query argument and then escaped (in a frame, when the frame is filled)."""
     locale = context.get("current_locale")
     html = _once(("language_switch", locale, request.script_root), lambda: (
         current_app.jinja_env.get_template("chrome/language_switch.html").render(
             current_locale=locale, languages=current_app.config["LANGUAGES"],
             next=_NEXT).strip()))
-    return Markup(html.replace(
-        _NEXT_IN_URL, escape_text(quote_plus(request.full_path, safe=_QUERY_SAFE))))
+    if context.get("frame"):
+        return Markup(html)
+    return Markup(html.replace(_NEXT_IN_URL, _address()))
+
+
+def _address() -> str:
+    """The page's address as the language switch's links hold it."""
+    return escape_text(quote_plus(request.full_path, safe=_QUERY_SAFE))
 
 
 #: Marks for what changes from page to page in a pager rendered once (none of them can be
@@ -99,10 +184,14 @@ def pager(context, endpoint: str, page: int, has_next: bool, query: dict) -> Mar
     page. The macro ``pager_links`` is rendered once a language and shape (a previous page
     or not, a next one or not); the addresses and the page number are put in on every page.
     """
+    return pager_for(context.get("current_locale"), endpoint, page, has_next, query)
+
+
+def pager_for(locale: str, endpoint: str, page: int, has_next: bool, query: dict) -> Markup:
     has_prev = page > 1
     if not (has_prev or has_next):
         return Markup("")
-    html = _once(("pager", context.get("current_locale"), has_prev, bool(has_next)),
+    html = _once(("pager", locale, has_prev, bool(has_next)),
                  lambda: str(_macro("pager_links")(
                      page=_PAGE, prev_url=_PREV if has_prev else "",
                      next_url=_NEXT_PAGE if has_next else "")))
@@ -119,18 +208,21 @@ def kind_badge(context, kind: str) -> Markup:
     """The badge of a listing kind (macro ``kind_badge``), rendered once a language and kind:
     a search page shows them beside its results, and two macro calls a page cost more than
     the results' own markup."""
+    return badge(kind, context.get("current_locale"))
+
+
+def badge(kind: str, locale: str) -> Markup:
     if kind not in ("A", "D"):  # the kinds there are; anything else is not kept
         return _macro("kind_badge")(kind)
-    return _once(("kind_badge", context.get("current_locale"), kind),
-                 lambda: _macro("kind_badge")(kind))
+    return _once(("kind_badge", locale, kind), lambda: _macro("kind_badge")(kind))
 
 
-def _macro(name: str):
-    """A macro of ``templates/portal/_macros.html``. Pages call the globals here instead of
-    importing the macros (``{% from ... import %}``): Jinja built the macros' module again on
-    every render of a page that imported it, because the page's context holds globals the
-    module's does not (the context processors'), a tenth of a search page's rendering."""
-    return getattr(current_app.jinja_env.get_template("portal/_macros.html").module, name)
+def _macro(name: str, template: str = "portal/_macros.html"):
+    """A macro of ``template``. Pages call the globals here instead of importing the macros
+    (``{% from ... import %}``): Jinja built the macros' module again on every render of a
+    page that imported it, because the page's context holds globals the module's does not
+    (the context processors'), a tenth of a search page's rendering."""
+    return getattr(current_app.jinja_env.get_template(template).module, name)
 
 
 def register(app) -> None:
@@ -139,3 +231,5 @@ def register(app) -> None:
     app.add_template_global(kind_badge, "kind_badge")
     app.add_template_global(language_switch, "language_switch")
     app.add_template_global(pager, "pager")
+    app.add_template_global(visitor_links, "visitor_links")
+    app.add_template_global(flashes, "flashes")

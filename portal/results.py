@@ -1,40 +1,83 @@
-"""The search page's list of results, rendered in Python.
+"""The search page's results, assembled in Python from parts rendered once a language.
 
 A results page is 20 enterprises of half a dozen facts each. In a Jinja loop every one of
 those facts is a generator step, an escape and a join through the page's nested blocks, and
 the list was one of the largest parts of a search page's rendering (``docs/benchmarks.md``).
-Here it is one f-string an enterprise. The
-markup is the same as a template's would be, every value escaped; the translated labels and
-the badges come from the template, so wording stays in the catalogue and the markup of a
-badge in its macro.
+Here it is one f-string an enterprise. The markup is the same as a template's would be, every
+value escaped; the sentences around the list (``templates/portal/_search.html``), the badges
+and the pager are rendered once a language with marks for the query and district
+(``portal/chrome.py``), so wording stays in the templates and the catalogue.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
-from jinja2 import pass_context
+from flask import request, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from credit.industries import industry_label
+from portal.chrome import _macro, _once, badge, mark, pager_for
 from portal.chrome import escape_text as _text
 
+_SEARCH = "portal/_search.html"
+_Q, _DISTRICT = str(mark("q")), str(mark("district"))
+_MARKS = re.compile(f"{_Q}|{_DISTRICT}")
 
-@pass_context
-def result_list(context, items: Iterable, listings: Mapping[str, Iterable], href: str,
-                labels: Mapping[str, str], badges: Mapping[str, str]) -> Markup:
+
+def _part(locale: str, name: str, *args) -> str:
+    """The macro ``name`` of ``templates/portal/_search.html``, rendered once a language and
+    arguments (the query's and district's marks, constants)."""
+    return _once(("search", name, locale, *args),
+                 lambda: str(_macro(name, _SEARCH)(*args)))
+
+
+def _labels(locale: str) -> tuple[str, str, str]:
+    # Rendered in a request of that language, kept for it.
+    return _once(("result_labels", locale), lambda: (
+        str(escape(_("统一社会信用代码"))), str(escape(_("辖区"))), str(escape(_("行业")))))
+
+
+def search_results(locale: str, q: str, district: str | None, result, listings: Mapping,
+                   problem: str | None, max_results: int) -> Markup:
+    """What a search page shows under its form: the problem with the query, or the results
+    (a sentence, the list, the pager; a sentence when none), or how to search."""
+    parts = []
+    if problem:
+        parts.append(str(_macro("problem", _SEARCH)(problem)))
+    if result is not None:
+        if result.items:
+            parts.append(_part(locale, "found", _Q, _DISTRICT if district else None))
+            parts.append('<div class="results">\n'
+                         + result_list(result.items, listings, locale) + "\n</div>")
+            parts.append(pager_for(locale, "portal.search", result.page, result.has_next,
+                                   {"q": q, "district": district or ""}))
+        else:
+            parts.append(_part(locale, "none_found", _Q))
+        if result.truncated:
+            parts.append(_part(locale, "truncated", max_results))
+    elif not problem:
+        parts.append(_part(locale, "hint"))
+    values = {_Q: _text(q), _DISTRICT: _text(district or "")}
+    html = "\n".join(parts)
+    if "\x00" in html:  # the marks, filled in one pass (the query may hold anything else)
+        html = _MARKS.sub(lambda found: values[found.group(0)], html)
+    return Markup(html)
+
+
+def result_list(items: Iterable, listings: Mapping[str, Iterable], locale: str) -> str:
     """The ``<article>`` of each search result.
 
     ``items`` are :class:`credit.services.search.PublicEnterprise`; ``listings`` maps a USCC
-    to its live public listings (``credit.services.disclosure.listings_for_many``); ``href``
-    is the enterprise page's address without the USCC; ``labels`` the translated ``uscc``,
-    ``district`` and ``industry`` labels; ``badges`` the markup of the ``A`` and ``D`` badges.
+    to its live public listings (``credit.services.disclosure.listings_for_many``).
     """
-    locale = context.get("current_locale")
-    uscc_label, district_label = escape(labels["uscc"]), escape(labels["district"])
-    industry_label_ = escape(labels["industry"])
-    href = escape(href)
-    badge = {kind: str(markup) for kind, markup in badges.items()}
+    uscc_label, district_label, industry_label_ = _labels(locale)
+    # The enterprise page's address without the USCC (USCCs are URL-safe).
+    href = _once(("enterprise_href", request.script_root),
+                 lambda: _text(url_for("portal.enterprise", uscc="0")[:-1]))
+    badges = {kind: str(badge(kind, locale)) for kind in ("A", "D")}
     parts = []
     for item in items:
         # Every value is a str, escaped as escape() would (the same characters, the same
@@ -44,7 +87,7 @@ def result_list(context, items: Iterable, listings: Mapping[str, Iterable], href
                     f"<dd>{_text(industry_label(item.industry, locale))}</dd></div>"
                     if item.industry else "")
         found = listings.get(item.uscc)  # most enterprises have no listing
-        kinds = "".join([badge[listing.kind] for listing in found]) if found else ""
+        kinds = "".join([badges[listing.kind] for listing in found]) if found else ""
         # f-strings, not str.format: formatting named fields cost a third of the list.
         parts.append(
             f'<article class="result">\n'
@@ -56,8 +99,4 @@ def result_list(context, items: Iterable, listings: Mapping[str, Iterable], href
             f"    {industry}\n"
             f"  </dl>\n"
             f"</article>")
-    return Markup("".join(parts))
-
-
-def register(app) -> None:
-    app.add_template_global(result_list, "result_list")
+    return "\n".join(parts)

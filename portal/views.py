@@ -20,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from credit import clock
@@ -32,7 +33,9 @@ from credit.vocabulary import DISTRICTS
 from credit.workflows.errors import InvalidInput
 from portal import params
 from portal.caching import conditional
+from portal.chrome import escape_text, framed, mark
 from portal.forms import ReportForm
+from portal.results import search_results
 from portal.safety import safe_next
 
 bp = Blueprint("portal", __name__)
@@ -80,8 +83,14 @@ def search():
             problem = _("请输入至少2个汉字、2个拼音字母，或统一社会信用代码的前6位以上。")
         else:
             listings = disclosure.listings_for_many(item.uscc for item in result.items)
-    html = render_template("portal/search.html", args=args, result=result, listings=listings,
-                           problem=problem, max_results=MAX_RESULTS)
+    # The page is a frame rendered once a language and district; the query, the results and
+    # the visitor's own parts go in on every search (portal/chrome.py, framed).
+    district = args["district"]
+    results = search_results(str(get_locale()), args["q"], district, result, listings, problem,
+                             MAX_RESULTS)
+    html = framed("portal/search.html", (district,),
+                  {"query": escape_text(args["q"]), "results": results},
+                  query=mark("query"), results=mark("results"), district=district)
     return html, (400 if problem else 200)
 
 

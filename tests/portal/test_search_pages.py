@@ -209,3 +209,72 @@ def test_the_pager_links_pages_of_the_same_search(client, city, monkeypatch):
     assert set(links(english)) == {"prev", "next"} and "第 2 页" not in english
     assert 'class="pager"' not in client.get("/search", query_string={"q": "标记"}).get_data(
         as_text=True)  # one page: no pager
+
+
+# -- the page as a frame -----------------------------------------------------------------------
+# The search page is rendered once a language and district, with marks where a request's own
+# parts go (portal/chrome.py, framed): nothing of one visitor or query may reach another.
+
+def test_a_frame_first_rendered_for_a_signed_in_visitor_shows_others_only_their_own(
+        app, client, db, world):
+    from tests.portal.conftest import login
+
+    app.extensions.pop("portal_chrome", None)  # the next search renders the frame afresh
+    signed_in = client.get("/search", query_string={"q": "向阳"}).get_data(as_text=True)
+    assert '<a href="/login">登录</a>' in signed_in  # (not signed in yet)
+    app.extensions.pop("portal_chrome", None)
+    login(client, world.u["ent_a"].username)
+    signed_in = client.get("/search", query_string={"q": "向阳"}).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', signed_in)
+    assert token and 'action="/logout"' in signed_in and 'href="/account"' in signed_in
+    assert 'href="/login"' not in signed_in
+    other = app.test_client()
+    anonymous = other.get("/search", query_string={"q": "向阳"}).get_data(as_text=True)
+    assert '<a href="/login">登录</a>' in anonymous
+    assert "csrf_token" not in anonymous and 'action="/logout"' not in anonymous
+    assert token.group(1) not in anonymous and "\x00" not in anonymous + signed_in
+
+
+def test_flashed_messages_show_on_a_search_page_once(client, city):
+    with client.session_transaction() as session:
+        session["_flashes"] = [("error", "<b>已处理</b>"), ("message", "第二条")]
+    page = client.get("/search", query_string={"q": "木业"}).get_data(as_text=True)
+    assert '<p class="flash flash-error" role="alert">&lt;b&gt;已处理&lt;/b&gt;</p>' in page
+    assert '<p class="flash flash-message" role="status">第二条</p>' in page
+    assert page.index("已处理") < page.index('class="search-box"')  # above the content
+    again = client.get("/search", query_string={"q": "木业"}).get_data(as_text=True)
+    assert "已处理" not in again and 'class="flash' not in again
+
+
+@pytest.mark.parametrize("query", ["%00next%00", "x\\x00results\\x00", "&lt;q&gt;"])
+def test_a_query_that_looks_like_a_mark_is_shown_as_typed(client, city, query):
+    # The marks are filled in one pass: what a visitor typed is never read for marks.
+    response = client.get("/search", query_string={"q": query})
+    page = response.get_data(as_text=True)
+    escaped = str(__import__("markupsafe").escape(query))
+    assert response.status_code == 200
+    assert f'name="q" type="search" value="{escaped}"' in page
+    assert f"没有找到与“{escaped}”匹配的企业。" in page
+    assert "\x00" not in page and page.count('class="site-header"') == 1
+    with client.application.test_request_context("/search", query_string={"q": query}):
+        from flask import request, url_for
+        from markupsafe import escape
+
+        expected = escape(url_for("portal.set_language", code="en", next=request.full_path))
+    assert f'<a href="{expected}" hreflang="en"' in page
+
+
+def test_each_language_and_district_has_its_own_frame(client, city):
+    chinese = client.get("/search", query_string={"q": "木业", "district": "桦南县"})
+    chinese = chinese.get_data(as_text=True)
+    assert '<html lang="zh-CN">' in chinese and "<title>企业查询 · " in chinese
+    assert '<option value="桦南县" selected>' in chinese
+    assert "“木业”的查询结果 · 桦南县" in chinese and page_names(
+        client, q="木业", district="桦南县") == ["桦南县林海木业有限责任公司"]
+    other = client.get("/search", query_string={"q": "木业"}).get_data(as_text=True)
+    assert " selected>" not in other and "“木业”的查询结果</p>" in other
+    client.get("/lang/en")
+    english = client.get("/search", query_string={"q": "木业", "district": "桦南县"})
+    english = english.get_data(as_text=True)
+    assert '<html lang="en">' in english and "企业查询" not in english
+    assert '<option value="桦南县" selected>' in english

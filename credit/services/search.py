@@ -320,9 +320,16 @@ def _page_sql(postgresql: bool) -> str:
     """
     key = 'k COLLATE "C"' if postgresql else "k"
     columns = ", ".join(f"e.{c.name}" for c in _COLUMNS)
+    if postgresql:
+        best = (f"best AS (SELECT tier, k, id, row_number() OVER (PARTITION BY id ORDER BY "
+                f"tier, {key}) AS r FROM m), ")
+    else:
+        # SQLite takes k from the row of min(tier) (its bare-column rule); an enterprise is in
+        # a tier once, or in tier 0 more than once with the same k. A window partitioned by
+        # id cleared its table for every enterprise: a fifth of the statement.
+        best = "best AS (SELECT min(tier) AS tier, k, id, 1 AS r FROM m GROUP BY id), "
     return (
-        f"best AS (SELECT tier, k, id, row_number() OVER (PARTITION BY id ORDER BY tier, {key}) "
-        "AS r FROM m), "
+        best +
         f"ranked AS (SELECT id, row_number() OVER (ORDER BY tier, {key}, id) AS n FROM best "
         "WHERE r = 1)\n"
         f"SELECT f.total, {columns} FROM (SELECT count(*) AS total FROM ranked) AS f "

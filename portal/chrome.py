@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import quote_plus
 
 from flask import current_app, get_flashed_messages, render_template, request, url_for
@@ -41,7 +42,7 @@ PARTS = ("head", "header", "sign_in", "footer")
 _QUERY = "\x00query\x00"
 
 
-def _once(key: tuple, render: Callable[[], str]) -> str:
+def _once(key: tuple, render: Callable[[], Any]) -> Any:
     """What ``render()`` gives, kept in the app's cache under ``key`` after the first call.
     A key names everything the result depends on (a language, a mount point, ...)."""
     cache: dict = current_app.extensions.setdefault("portal_chrome", {})
@@ -112,19 +113,27 @@ def framed(template: str, key: tuple, parts: Mapping[str, str], **context) -> st
     links, the flashed messages, the page's address and ``parts`` (mark name -> markup, the
     page's own; ``context`` holds their marks, :func:`mark`).
 
-    ``key`` must name everything in ``context`` that is not a mark. The marks are filled in
-    one pass, so nothing put in is read for marks again.
+    ``key`` must name everything in ``context`` that is not a mark.
     """
     locale = str(get_locale())
-    html = _once(("frame", template, locale, request.script_root, *key),
-                 lambda: render_template(template, frame=True, **context))
-    values = {"visitor": _visitor_links(locale), "flashes": _flashes(), **parts}
+    pieces = _once(("frame", template, locale, request.script_root, *key),
+                   lambda: split(render_template(template, frame=True, **context)))
+    return fill(pieces, {"visitor": _visitor_links(locale), "flashes": _flashes(),
+                         "address": _address(), **parts})
 
-    def fill(found: re.Match) -> str:
-        name = found.group(1)
-        return values[name] if name is not None else _address()
 
-    return _MARKS.sub(fill, html)
+def split(html: str) -> list[str]:
+    """``html`` cut at its marks, for :func:`fill`: text, a mark's name, text, ..."""
+    return _MARKS.split(html)
+
+
+def fill(pieces: list[str], values: Mapping[str, str]) -> str:
+    """The text :func:`split` cut, each mark replaced by its value: in one pass, so nothing
+    put in is ever read for marks."""
+    whole = pieces.copy()
+    for at in range(1, len(whole), 2):
+        whole[at] = values[whole[at]]
+    return "".join(whole)
 
 
 @pass_context
@@ -148,9 +157,8 @@ _NEXT, _NEXT_IN_URL = "\x00next\x00", "%00next%00"
 #: What url_for leaves unencoded in a query argument (Werkzeug's urlencode, the URL standard's
 #: set), so the address is written into the cached links exactly as url_for would.
 _QUERY_SAFE = "!$'()*,/:;?@"
-#: The marks of a frame, and the language switch's mark for the page's address, found in one
-#: pass.
-_MARKS = re.compile(f"\x00([a-z_]+)\x00|{_NEXT_IN_URL}")
+#: A mark (:func:`mark`), its name the group.
+_MARKS = re.compile("\x00([a-z_]+)\x00")
 
 
 @pass_context
@@ -164,7 +172,7 @@ def language_switch(context) -> Markup:
             current_locale=locale, languages=current_app.config["LANGUAGES"],
             next=_NEXT).strip()))
     if context.get("frame"):
-        return Markup(html)
+        return Markup(html.replace(_NEXT_IN_URL, mark("address")))
     return Markup(html.replace(_NEXT_IN_URL, _address()))
 
 

@@ -11,7 +11,6 @@ and the pager are rendered once a language with marks for the query and district
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
 from flask import request, url_for
@@ -19,19 +18,18 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from credit.industries import industry_label
-from portal.chrome import _macro, _once, badge, mark, pager_for
+from portal.chrome import _macro, _once, badge, fill, mark, pager_for, split
 from portal.chrome import escape_text as _text
 
 _SEARCH = "portal/_search.html"
-_Q, _DISTRICT = str(mark("q")), str(mark("district"))
-_MARKS = re.compile(f"{_Q}|{_DISTRICT}")
+_Q, _DISTRICT = mark("q"), mark("district")
 
 
-def _part(locale: str, name: str, *args) -> str:
+def _part(locale: str, name: str, values: Mapping[str, str], *args) -> str:
     """The macro ``name`` of ``templates/portal/_search.html``, rendered once a language and
-    arguments (the query's and district's marks, constants)."""
-    return _once(("search", name, locale, *args),
-                 lambda: str(_macro(name, _SEARCH)(*args)))
+    arguments (marks, constants), its marks filled with ``values``."""
+    return fill(_once(("search", name, locale, *args),
+                      lambda: split(str(_macro(name, _SEARCH)(*args)))), values)
 
 
 def _labels(locale: str) -> tuple[str, str, str]:
@@ -44,27 +42,24 @@ def search_results(locale: str, q: str, district: str | None, result, listings: 
                    problem: str | None, max_results: int) -> Markup:
     """What a search page shows under its form: the problem with the query, or the results
     (a sentence, the list, the pager; a sentence when none), or how to search."""
+    values = {"q": _text(q), "district": _text(district or "")}
     parts = []
     if problem:
         parts.append(str(_macro("problem", _SEARCH)(problem)))
     if result is not None:
         if result.items:
-            parts.append(_part(locale, "found", _Q, _DISTRICT if district else None))
+            parts.append(_part(locale, "found", values, _Q, _DISTRICT if district else None))
             parts.append('<div class="results">\n'
                          + result_list(result.items, listings, locale) + "\n</div>")
             parts.append(pager_for(locale, "portal.search", result.page, result.has_next,
                                    {"q": q, "district": district or ""}))
         else:
-            parts.append(_part(locale, "none_found", _Q))
+            parts.append(_part(locale, "none_found", values, _Q))
         if result.truncated:
-            parts.append(_part(locale, "truncated", max_results))
+            parts.append(_part(locale, "truncated", values, max_results))
     elif not problem:
-        parts.append(_part(locale, "hint"))
-    values = {_Q: _text(q), _DISTRICT: _text(district or "")}
-    html = "\n".join(parts)
-    if "\x00" in html:  # the marks, filled in one pass (the query may hold anything else)
-        html = _MARKS.sub(lambda found: values[found.group(0)], html)
-    return Markup(html)
+        parts.append(_part(locale, "hint", values))
+    return Markup("\n".join(parts))
 
 
 def result_list(items: Iterable, listings: Mapping[str, Iterable], locale: str) -> str:

@@ -181,11 +181,6 @@ def _address() -> str:
     return escape_text(quote_plus(request.full_path, safe=_QUERY_SAFE))
 
 
-#: Marks for what changes from page to page in a pager rendered once (none of them can be
-#: in a translation or an address: url_for would have percent-encoded NUL).
-_PREV, _NEXT_PAGE, _PAGE = "\x00prev\x00", "\x00next-page\x00", "\x00page\x00"
-
-
 @pass_context
 def pager(context, endpoint: str, page: int, has_next: bool, query: dict) -> Markup:
     """Links to the previous and next page of ``endpoint`` (with ``query``), none for a lone
@@ -199,16 +194,15 @@ def pager_for(locale: str, endpoint: str, page: int, has_next: bool, query: dict
     has_prev = page > 1
     if not (has_prev or has_next):
         return Markup("")
-    html = _once(("pager", locale, has_prev, bool(has_next)),
-                 lambda: str(_macro("pager_links")(
-                     page=_PAGE, prev_url=_PREV if has_prev else "",
-                     next_url=_NEXT_PAGE if has_next else "")))
-    html = html.replace(_PAGE, str(page))
+    pieces = _once(("pager", locale, has_prev, bool(has_next)), lambda: split(str(
+        _macro("pager_links")(page=mark("page"), prev_url=mark("prev") if has_prev else "",
+                              next_url=mark("next") if has_next else ""))))
+    values = {"page": str(page)}
     if has_prev:
-        html = html.replace(_PREV, escape_text(url_for(endpoint, page=page - 1, **query)))
+        values["prev"] = escape_text(url_for(endpoint, page=page - 1, **query))
     if has_next:
-        html = html.replace(_NEXT_PAGE, escape_text(url_for(endpoint, page=page + 1, **query)))
-    return Markup(html)
+        values["next"] = escape_text(url_for(endpoint, page=page + 1, **query))
+    return Markup(fill(pieces, values))
 
 
 @pass_context

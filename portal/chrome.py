@@ -42,7 +42,7 @@ PARTS = ("head", "header", "sign_in", "footer")
 _QUERY = "\x00query\x00"
 
 
-def _once(key: tuple, render: Callable[[], Any]) -> Any:
+def once(key: tuple, render: Callable[[], Any]) -> Any:
     """What ``render()`` gives, kept in the app's cache under ``key`` after the first call.
     A key names everything the result depends on (a language, a mount point, ...)."""
     cache: dict = current_app.extensions.setdefault("portal_chrome", {})
@@ -61,7 +61,7 @@ def chrome(context, part: str) -> Markup:
 
 
 def _part(part: str, locale: str) -> Markup:
-    return _once((part, locale, request.script_root), lambda: Markup(
+    return once((part, locale, request.script_root), lambda: Markup(
         current_app.jinja_env.get_template(f"chrome/{part}.html").render().strip()))
 
 
@@ -116,8 +116,8 @@ def framed(template: str, key: tuple, parts: Mapping[str, str], **context) -> st
     ``key`` must name everything in ``context`` that is not a mark.
     """
     locale = str(get_locale())
-    pieces = _once(("frame", template, locale, request.script_root, *key),
-                   lambda: split(render_template(template, frame=True, **context)))
+    pieces = once(("frame", template, locale, request.script_root, *key),
+                  lambda: split(render_template(template, frame=True, **context)))
     return fill(pieces, {"visitor": _visitor_links(locale), "flashes": _flashes(),
                          "address": _address(), **parts})
 
@@ -146,7 +146,7 @@ def search_box(context, q: str | None = "", district: str | None = None,
     district = district if district in DISTRICTS else None
     key = ("search_box", context.get("current_locale"), district, bool(autofocus),
            request.script_root)
-    html = _once(key, lambda: str(_macro("search_box")(
+    html = once(key, lambda: str(macro("search_box")(
         q=_QUERY, district=district, districts=DISTRICTS, autofocus=autofocus)))
     return Markup(html.replace(_QUERY, escape_text(q or "")))
 
@@ -167,7 +167,7 @@ def language_switch(context) -> Markup:
     mount point; the page's address (``next``) put in on every page, encoded as url_for
     encodes a query argument and then escaped (in a frame, when the frame is filled)."""
     locale = context.get("current_locale")
-    html = _once(("language_switch", locale, request.script_root), lambda: (
+    html = once(("language_switch", locale, request.script_root), lambda: (
         current_app.jinja_env.get_template("chrome/language_switch.html").render(
             current_locale=locale, languages=current_app.config["LANGUAGES"],
             next=_NEXT).strip()))
@@ -194,8 +194,8 @@ def pager_for(locale: str, endpoint: str, page: int, has_next: bool, query: dict
     has_prev = page > 1
     if not (has_prev or has_next):
         return Markup("")
-    pieces = _once(("pager", locale, has_prev, bool(has_next)), lambda: split(str(
-        _macro("pager_links")(page=mark("page"), prev_url=mark("prev") if has_prev else "",
+    pieces = once(("pager", locale, has_prev, bool(has_next)), lambda: split(str(
+        macro("pager_links")(page=mark("page"), prev_url=mark("prev") if has_prev else "",
                               next_url=mark("next") if has_next else ""))))
     values = {"page": str(page)}
     if has_prev:
@@ -215,11 +215,11 @@ def kind_badge(context, kind: str) -> Markup:
 
 def badge(kind: str, locale: str) -> Markup:
     if kind not in ("A", "D"):  # the kinds there are; anything else is not kept
-        return _macro("kind_badge")(kind)
-    return _once(("kind_badge", locale, kind), lambda: _macro("kind_badge")(kind))
+        return macro("kind_badge")(kind)
+    return once(("kind_badge", locale, kind), lambda: macro("kind_badge")(kind))
 
 
-def _macro(name: str, template: str = "portal/_macros.html"):
+def macro(name: str, template: str = "portal/_macros.html"):
     """A macro of ``template``. Pages call the globals here instead of importing the macros
     (``{% from ... import %}``): Jinja built the macros' module again on every render of a
     page that imported it, because the page's context holds globals the module's does not

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from credit.industries import industry_label
-from portal.chrome import _macro, _once, badge, fill, mark, pager_for, split
+from portal.chrome import badge, fill, macro, mark, once, pager_for, split
 from portal.chrome import escape_text as _text
 
 _SEARCH = "portal/_search.html"
@@ -28,13 +28,13 @@ _Q, _DISTRICT = mark("q"), mark("district")
 def _part(locale: str, name: str, values: Mapping[str, str], *args) -> str:
     """The macro ``name`` of ``templates/portal/_search.html``, rendered once a language and
     arguments (marks, constants), its marks filled with ``values``."""
-    return fill(_once(("search", name, locale, *args),
-                      lambda: split(str(_macro(name, _SEARCH)(*args)))), values)
+    return fill(once(("search", name, locale, *args),
+                     lambda: split(str(macro(name, _SEARCH)(*args)))), values)
 
 
 def _labels(locale: str) -> tuple[str, str, str]:
     # Rendered in a request of that language, kept for it.
-    return _once(("result_labels", locale), lambda: (
+    return once(("result_labels", locale), lambda: (
         str(escape(_("统一社会信用代码"))), str(escape(_("辖区"))), str(escape(_("行业")))))
 
 
@@ -45,7 +45,7 @@ def search_results(locale: str, q: str, district: str | None, result, listings: 
     values = {"q": _text(q), "district": _text(district or "")}
     parts = []
     if problem:
-        parts.append(str(_macro("problem", _SEARCH)(problem)))
+        parts.append(str(macro("problem", _SEARCH)(problem)))
     if result is not None:
         if result.items:
             parts.append(_part(locale, "found", values, _Q, _DISTRICT if district else None))
@@ -70,8 +70,8 @@ def result_list(items: Iterable, listings: Mapping[str, Iterable], locale: str) 
     """
     uscc_label, district_label, industry_label_ = _labels(locale)
     # The enterprise page's address without the USCC (USCCs are URL-safe).
-    href = _once(("enterprise_href", request.script_root),
-                 lambda: _text(url_for("portal.enterprise", uscc="0")[:-1]))
+    href = once(("enterprise_href", request.script_root),
+                lambda: _text(url_for("portal.enterprise", uscc="0")[:-1]))
     badges = {kind: str(badge(kind, locale)) for kind in ("A", "D")}
     parts = []
     for item in items:

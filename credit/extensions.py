@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and bound to the app in ``create_app``."""
 
 import weakref
+from typing import Any
 
 from flask import g, has_app_context
 from flask_babel import Babel, get_translations
@@ -75,6 +76,58 @@ def read_without_transaction() -> None:
 
 def end_read_without_transaction(_exc=None) -> None:
     g.pop("_read_without_transaction", None)
+    reader = g.pop("_reader", None)
+    if reader is not None:
+        _return_reader(reader)
+
+
+def driver_connection() -> tuple[Any, str]:
+    """The database driver's own connection (sqlite3's or psycopg's) and the dialect's name,
+    for a statement a service writes and runs itself (the public search, the listings of a
+    page of enterprises).
+
+    In a request that reads without a transaction (:func:`read_without_transaction`) while
+    its session holds no connection, it is a connection of the engine's pool with no Session
+    around it, kept for the request and returned when the request ends, in autocommit mode on
+    PostgreSQL: the Session, its transaction and SQLAlchemy's Connection around one statement
+    had cost a tenth of a search page (``docs/benchmarks.md``). Otherwise it is the session's
+    own connection, in the session's transaction, so that the statement sees what the
+    session wrote.
+    """
+    if has_app_context() and g.get("_read_without_transaction"):
+        reader = g.get("_reader")
+        if reader is None:
+            registry = db.session.registry
+            if not registry.has() or registry().get_transaction() is None:
+                reader = g._reader = _Reader(db.engine)
+        if reader is not None:
+            return reader.driver, reader.dialect
+    connection = db.session.connection()
+    return connection.connection.driver_connection, connection.dialect.name
+
+
+class _Reader:
+    """A pooled connection checked out for one request's reads (:func:`driver_connection`)."""
+
+    __slots__ = ("fairy", "driver", "dialect")
+
+    def __init__(self, engine: Engine) -> None:
+        self.fairy = engine.raw_connection()
+        self.driver = self.fairy.driver_connection
+        self.dialect = engine.dialect.name
+        if self.dialect == "postgresql":
+            self.driver.autocommit = True  # set back before the pool gets it back
+
+
+def _return_reader(reader: _Reader) -> None:
+    """Back to the pool as it came (the pool rolls back whatever is open); a connection that
+    cannot be put back in its mode is dropped from the pool instead."""
+    try:
+        if reader.dialect == "postgresql":
+            reader.driver.autocommit = False
+    except Exception:  # a broken connection: psycopg refuses, and the pool must not keep it
+        reader.fairy.invalidate()
+    reader.fairy.close()
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Date, Select, and_, bindparam, func, or_, select
 
 from credit import clock
-from credit.extensions import db
+from credit.extensions import db, driver_connection
 from credit.models import Enterprise, Listing, ListingChange, ListingKind
 from credit.workflows.errors import InvalidInput
 
@@ -287,9 +287,8 @@ def listings_for_many(usccs, today: dt.date | None = None) -> dict[str, tuple[Pu
     found: dict[str, list[PublicListing]] = {u: [] for u in usccs}
     day = _day(today)
     if usccs:
-        connection = db.session.connection()
-        raw = connection.connection.driver_connection
-        postgresql = connection.dialect.name == "postgresql"
+        raw, dialect = driver_connection()
+        postgresql = dialect == "postgresql"
     for start in range(0, len(usccs), _MANY):
         some = usccs[start:start + _MANY]
         params: dict[str, Any] = {f"u{i}": uscc for i, uscc in enumerate(some)}

@@ -40,7 +40,7 @@ from sqlalchemy import (
     text,
 )
 
-from credit.extensions import db
+from credit.extensions import db, driver_connection
 from credit.models import Enterprise
 from credit.names import (
     DISTRICT,
@@ -466,9 +466,8 @@ def _page(q: Query, district: str | None, start: int, stop: int
     if q.uscc is not None:
         params.update(uscc=q.uscc, uscc_end=_end(q.uscc))
     shape = (q.letters is not None, q.uscc is not None, bool(district))
-    connection = db.session.connection()
-    raw = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql":
+    raw, dialect = driver_connection()
+    if dialect == "postgresql":
         params.update(rest=_tsquery(q, None), rest_district=_tsquery(q, district))
         rows = _postgresql_rows(raw, _postgresql_statement(*shape), params)
         day = _same

@@ -123,3 +123,85 @@ def test_signed_in_enterprise_reads_the_public_pages_the_same_way(app, client, d
     page = client.get("/search", query_string={"q": "hengtai"})
     assert page.status_code == 200
     assert "退出" in page.get_data(as_text=True)
+
+
+class Pool:
+    """The engine's pool checkouts and checkins during a block, by driver connection."""
+
+    def __init__(self, engine):
+        self.engine, self.out, self.back = engine, [], []
+
+    def __enter__(self):
+        event.listen(self.engine, "checkout", self._checkout)
+        event.listen(self.engine, "checkin", self._checkin)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "checkout", self._checkout)
+        event.remove(self.engine, "checkin", self._checkin)
+
+    def _checkout(self, dbapi_connection, record, proxy):
+        self.out.append(dbapi_connection)
+
+    def _checkin(self, dbapi_connection, record):
+        self.back.append(dbapi_connection)
+
+
+def test_an_anonymous_search_reads_on_one_pooled_connection(app, client, db, world):
+    """No Session around the search and its listings: one connection from the pool, in
+    autocommit mode on PostgreSQL while the request reads, back in its own mode after."""
+    seen = []
+    original = _db.engine.dialect.name
+
+    with Pool(db.engine) as pool:
+        from credit.extensions import driver_connection
+
+        with request_context(app, "/search?q=hengtai"):
+            raw, dialect = driver_connection()
+            assert dialect == original
+            assert driver_connection()[0] is raw  # the same for the whole request
+            search_enterprises("hengtai")
+            disclosure.listings_for_many(["91230803MA1C2D3E4K"])
+            assert not _db.session.registry.has()  # no Session was made
+            if dialect == "postgresql":
+                seen.append(raw.autocommit)
+        assert len(pool.out) == len(pool.back) == 1
+    if original == "postgresql":
+        assert seen == [True]
+        assert pool.back[0].autocommit is False
+
+
+def test_a_search_page_is_one_checkout(app, client, db, world):
+    with Pool(db.engine) as pool:
+        page = client.get("/search", query_string={"q": "hengtai"})
+    assert page.status_code == 200
+    assert len(pool.out) == len(pool.back) == 1
+
+
+def test_the_reader_goes_back_when_the_request_fails(app, db, world, monkeypatch):
+    from credit.services import search
+
+    def broken(*args, **kwargs):
+        search.driver_connection()
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("portal.views.search_enterprises", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        with Pool(db.engine) as pool:
+            response = app.test_client().get("/search", query_string={"q": "hengtai"})
+    finally:
+        app.config["PROPAGATE_EXCEPTIONS"] = None
+    assert response.status_code == 500
+    assert len(pool.out) == len(pool.back) == 1
+
+
+def test_a_session_in_use_lends_its_own_connection(app, db, world):
+    """When the session already holds a connection (a signed-in visitor's account was loaded
+    through it), the statements run on it: a request never holds two connections."""
+    from credit.extensions import driver_connection
+
+    with request_context(app, "/search?q=hengtai"):
+        connection = _db.session.connection()
+        raw, _dialect = driver_connection()
+        assert raw is connection.connection.driver_connection

@@ -308,40 +308,60 @@ def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> 
     return "\nUNION ALL ".join(scans)
 
 
-def _page_sql(postgresql: bool) -> str:
-    """The page of a search from the rows of its tiers (the CTE ``m`` before it): each
-    enterprise in its best tier, in rank order (tier, key, id), numbered; the number of them;
-    the registration facts of those numbered ``start + 1`` to ``stop``. One row with the
-    number and no facts when the page is empty.
+def _page_sql() -> str:
+    """PostgreSQL: the page of a search from the rows of its tiers (the CTE ``m`` before it):
+    each enterprise in its best tier, in rank order (tier, key, id), numbered; the number of
+    them; the registration facts of those numbered ``start + 1`` to ``stop``. One row with
+    the number and no facts when the page is empty. (SQLite ranks in Python:
+    :func:`_best_first`.)
 
     A tier's first ``want`` rows hold at least ``want - len(earlier)`` rows of no earlier
     tier, or the tier has no more: so the first ``want`` ranks are right, whatever the number
     of matches, and the page (``stop < want``) is among them.
     """
-    key = 'k COLLATE "C"' if postgresql else "k"
     columns = ", ".join(f"e.{c.name}" for c in _COLUMNS)
-    if postgresql:
-        best = (f"best AS (SELECT tier, k, id, row_number() OVER (PARTITION BY id ORDER BY "
-                f"tier, {key}) AS r FROM m), ")
-    else:
-        # SQLite takes k from the row of min(tier) (its bare-column rule); an enterprise is in
-        # a tier once, or in tier 0 more than once with the same k. A window partitioned by
-        # id cleared its table for every enterprise: a fifth of the statement.
-        best = "best AS (SELECT min(tier) AS tier, k, id, 1 AS r FROM m GROUP BY id), "
     return (
-        best +
-        f"ranked AS (SELECT id, row_number() OVER (ORDER BY tier, {key}, id) AS n FROM best "
-        "WHERE r = 1)\n"
+        'best AS (SELECT tier, k, id, row_number() OVER (PARTITION BY id ORDER BY tier, '
+        'k COLLATE "C") AS r FROM m), '
+        'ranked AS (SELECT id, row_number() OVER (ORDER BY tier, k COLLATE "C", id) AS n '
+        "FROM best WHERE r = 1)\n"
         f"SELECT f.total, {columns} FROM (SELECT count(*) AS total FROM ranked) AS f "
         "LEFT JOIN ranked ON ranked.n > :start AND ranked.n <= :stop "
         "LEFT JOIN enterprises AS e ON e.id = ranked.id ORDER BY ranked.n")
 
 
+def _best_first(rows: list[tuple[int, str, int]], start: int, stop: int
+                ) -> tuple[int, list[int]]:
+    """SQLite: the number of enterprises among the tiers' rows (tier, key, id) and the ids of
+    those ranked ``start + 1`` to ``stop``: each enterprise in its best tier, ranked by
+    (tier, key, id). Python compares strings by code point, as the B-trees order them.
+
+    The rows are a few dozen (``want`` a tier at most). Ranked in SQL, they went through
+    half a dozen temporary tables (the tiers, the best of each enterprise, the numbering,
+    two sorts), each a B-tree SQLite set up and cleared again: three quarters of the
+    statement's instructions, for a page of 20.
+    """
+    best: dict[int, tuple[int, str, int]] = {}
+    for row in rows:
+        seen = best.get(row[2])
+        if seen is None or row < seen:
+            best[row[2]] = row
+    ranked = sorted(best.values())
+    return len(ranked), [row[2] for row in ranked[start:stop]]
+
+
 @functools.lru_cache(maxsize=64)
 def _sqlite_statement(letters: bool, uscc: bool, district: bool) -> str:
-    """The page of a search on SQLite, one statement (``:name`` parameters, as sqlite3 takes
-    them)."""
-    return f"WITH m AS ({_ranked_sql(False, letters, uscc, district)}), {_page_sql(False)}"
+    """The rows (tier, key, id) of every tier of a search on SQLite, one statement (``:name``
+    parameters, as sqlite3 takes them); :func:`_best_first` ranks them."""
+    return _ranked_sql(False, letters, uscc, district)
+
+
+@functools.lru_cache(maxsize=MAX_PER_PAGE + 1)
+def _sqlite_facts(count: int) -> str:
+    """The registration facts of ``count`` enterprises by id, the id first."""
+    columns = ", ".join(c.name for c in _COLUMNS)
+    return f"SELECT id, {columns} FROM enterprises WHERE id IN ({', '.join('?' * count)})"
 
 
 #: PostgreSQL walks this many ids in order first (the district's, with a district).
@@ -408,7 +428,7 @@ def _postgresql_statement(letters: bool, uscc: bool, district: bool) -> str:
         "\nUNION ALL SELECT 5 AS tier, '' AS k, id FROM walked_more"
         "\nUNION ALL SELECT * FROM (SELECT 5 AS tier, '' AS k, id FROM matched "
         "ORDER BY id LIMIT %(want)s) AS t6), ")
-    return matches + psycopg(_page_sql(True))
+    return matches + psycopg(_page_sql())
 
 
 # Sequential scans off (GIN is the way to rare matches), no JIT (compiling would cost more
@@ -449,11 +469,13 @@ def _end(prefix: str) -> str:
 def _page(q: Query, district: str | None, start: int, stop: int
           ) -> tuple[int, tuple[PublicEnterprise, ...]]:
     """The number of matches found (at least ``stop + 1`` when more than ``stop`` exist) and
-    the registration facts of those ranked ``start + 1`` to ``stop``, in one statement.
+    the registration facts of those ranked ``start + 1`` to ``stop``: on PostgreSQL in one
+    statement (one round trip); on SQLite the tiers' rows, ranked in Python, then the page's
+    facts by id.
 
-    It goes straight to the driver (the session's own connection and transaction): the
-    statement is SQL text written once a shape of query, and SQLAlchemy's handling of a
-    statement and its rows cost as much as SQLite's running it.
+    It goes straight to the driver (``credit.extensions.driver_connection``): the statements
+    are SQL text written once a shape of query, and SQLAlchemy's handling of a statement and
+    its rows cost as much as SQLite's running it.
     """
     params: dict[str, Any] = {"want": stop + 1, "start": start, "stop": stop,
                               "text": q.text, "text_end": _end(q.text)}
@@ -470,19 +492,21 @@ def _page(q: Query, district: str | None, start: int, stop: int
     if dialect == "postgresql":
         params.update(rest=_tsquery(q, None), rest_district=_tsquery(q, district))
         rows = _postgresql_rows(raw, _postgresql_statement(*shape), params)
-        day = _same
-    else:
-        params["match"] = _fts5_query(q, district)
-        rows = raw.execute(_sqlite_statement(*shape), params).fetchall()
-        day = dt.date.fromisoformat  # SQLite keeps dates as ISO text
-    return rows[0][0], tuple(
+        return rows[0][0], tuple(
+            PublicEnterprise(uscc, name, district_, established, industry, address)
+            for _total, uscc, name, district_, established, industry, address in rows
+            if uscc is not None)
+    params["match"] = _fts5_query(q, district)
+    found, ids = _best_first(raw.execute(_sqlite_statement(*shape), params).fetchall(),
+                             start, stop)
+    if not ids:
+        return found, ()
+    facts = {row[0]: row for row in raw.execute(_sqlite_facts(len(ids)), ids).fetchall()}
+    day = dt.date.fromisoformat  # SQLite keeps dates as ISO text
+    return found, tuple(
         PublicEnterprise(uscc, name, district_, day(established), industry, address)
-        for _total, uscc, name, district_, established, industry, address in rows
-        if uscc is not None)
-
-
-def _same(value: Any) -> Any:
-    return value
+        for _id, uscc, name, district_, established, industry, address
+        in (facts[id_] for id_ in ids))
 
 
 def _sql_literal(value: str) -> str:

@@ -15,6 +15,7 @@ from credit.services.importer import write_enterprises
 from credit.services.search import (
     PublicEnterprise,
     SearchPage,
+    _best_first,
     find_enterprise,
     search_enterprises,
 )
@@ -157,6 +158,17 @@ def test_ranking_of_latin_queries(db):
     # whole pinyin or initials, pinyin start, initials start (by initials), the rest
     assert found("hengtai") == ["恒泰", "恒泰木业", "东风恒泰木业", "佳木斯恒泰"]
     assert found("ht") == ["恒通", "恒泰", "华天机械", "恒泰木业", "东风恒泰木业", "佳木斯恒泰"]
+
+
+def test_sqlite_ranking_keeps_each_enterprise_once_in_its_best_tier():
+    # Rows as the tiers give them (tier, key, id); an enterprise can be in several tiers,
+    # and in tier 0 twice (its whole name and its whole pinyin).
+    rows = [(5, "", 3), (1, "b", 3), (1, "a", 7), (0, "", 9), (0, "", 9), (5, "", 1),
+            (2, "x", 1), (5, "", 2)]
+    assert _best_first(rows, 0, 20) == (5, [9, 7, 3, 1, 2])
+    assert _best_first(rows, 1, 3) == (5, [7, 3])
+    assert _best_first(rows, 5, 10) == (5, [])
+    assert _best_first([], 0, 20) == (0, [])
 
 
 def test_uscc_ranks_whole_code_first(db):

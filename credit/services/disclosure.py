@@ -273,12 +273,23 @@ def _listings_of_many_sql(postgresql: bool, count: int) -> str:
     stmt = (select(Listing.id, Listing.kind, Listing.published_on, Listing.expires_on,
                    Listing.disclosed, Listing.certificate_token,
                    Enterprise.uscc, Enterprise.name, Enterprise.district)
-            .join(Enterprise, Enterprise.id == Listing.enterprise_id)
+            .select_from(Enterprise)
+            .join(Listing, Listing.enterprise_id == Enterprise.id)
             .where(_live(bindparam("today", type_=Date)),
                    Enterprise.uscc.in_([bindparam(f"u{i}") for i in range(count)]))
             .order_by(Enterprise.uscc, Listing.kind, Listing.published_on, Listing.id))
-    dialect = PGDialect_psycopg() if postgresql else SQLiteDialect_pysqlite(paramstyle="named")
-    return str(stmt.compile(dialect=dialect))
+    if postgresql:
+        return str(stmt.compile(dialect=PGDialect_psycopg()))
+    sql = str(stmt.compile(dialect=SQLiteDialect_pysqlite(paramstyle="named")))
+    # SQLite plans without statistics (no ANALYZE): it walked every live listing and looked
+    # for its enterprise among the USCCs, a search page's cost growing with the lists.
+    # CROSS JOIN is SQLite's way of fixing the order, INDEXED BY of the index: the page's
+    # enterprises by USCC, then their listings by enterprise.
+    joined = sql.replace(
+        "FROM enterprises JOIN listings ON",
+        "FROM enterprises CROSS JOIN listings INDEXED BY ix_listings_enterprise ON")
+    assert joined != sql
+    return joined
 
 
 def listings_for_many(usccs, today: dt.date | None = None) -> dict[str, tuple[PublicListing, ...]]:

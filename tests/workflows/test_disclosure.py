@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from credit.models import DCase
@@ -143,3 +144,17 @@ def test_listings_of_many_agree_with_each_enterprise_own(db, world):
     assert disclosure.listings_for_many([a], today=end - dt.timedelta(days=1))[a]
     assert disclosure.listings_for_many([a], today=end) == {a: ()}
     assert disclosure.listings_for_many([]) == {}
+
+
+def test_listings_of_many_start_from_the_enterprises(db):
+    """Their listings come by each enterprise's own, however many live listings there are:
+    on PostgreSQL the planner knows the tables' sizes; SQLite plans without statistics, and
+    had walked every live listing for every page of search results."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the join order is fixed on SQLite only; PostgreSQL plans with statistics")
+    sql = disclosure._listings_of_many_sql(False, 2)
+    params = {"today": "2026-10-15", "u0": "x", "u1": "y"}
+    plan = [row[3] for row in db.session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + sql, params)]
+    assert plan[0].startswith("SEARCH enterprises USING INDEX") and "(uscc=?)" in plan[0]
+    assert plan[1] == "SEARCH listings USING INDEX ix_listings_enterprise (enterprise_id=?)"

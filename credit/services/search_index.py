@@ -98,8 +98,27 @@ def rebuild_fts(connection: Connection) -> None:
         connection.execute(sa.text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
 
 
+#: Enterprises an import writes from which it merges the index afterwards (optimize_fts).
+OPTIMIZE_AFTER = 10_000
+
+
+def optimize_fts(connection: Connection) -> None:
+    """SQLite: merge the FTS5 index into one segment (no-op elsewhere).
+
+    FTS5 writes each transaction's terms as a new segment and merges segments a few at a
+    time, so an index written row by row holds several (8 for a 20,000-enterprise demo
+    archive), and every term of a query is looked up in each of them: merged, a 2-character
+    search's statement took a tenth fewer instructions. It rewrites the whole index, so it
+    follows bulk writes only: the demo archive, a large import, a reindex.
+    """
+    if connection.dialect.name == "sqlite":
+        connection.execute(sa.text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')"))
+
+
 def reindex(connection: Connection, progress: Callable[[int], None] | None = None) -> int:
-    """Recompute every stored document, then (SQLite) rebuild the FTS5 table. Idempotent."""
+    """Recompute every stored document, then (SQLite) rebuild the FTS5 table and merge it
+    into one segment. Idempotent."""
     done = fill(connection, progress=progress)
     rebuild_fts(connection)
+    optimize_fts(connection)
     return done

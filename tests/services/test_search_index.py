@@ -293,6 +293,43 @@ def test_reindex_is_idempotent(db, cli):
         check_index(db)
 
 
+def segments(db) -> int:
+    return db.session.scalar(text("SELECT count(DISTINCT segid) FROM enterprise_search_idx"))
+
+
+def test_bulk_writes_leave_the_full_text_index_merged(db, cli, today, monkeypatch, write_json,
+                                                        sample_archive):
+    """FTS5 writes a segment a transaction; a reindex, the demo archive and a large import
+    merge them into one, so that a query's terms are looked up once, not once a segment."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("segments are SQLite's FTS5; PostgreSQL's GIN index keeps itself")
+    today()
+    for name in ["佳木斯市恒泰木业有限公司", "汤原县松江乳业有限公司", "富锦市大荒木业厂"]:
+        add(db, name)
+        db.session.commit()
+    assert segments(db) == 3
+    assert cli("search", "reindex").exit_code == 0
+    assert segments(db) == 1
+    add(db, "桦川县星火米业有限公司")
+    db.session.commit()
+    assert segments(db) == 2
+    monkeypatch.setattr("credit.cli.OPTIMIZE_AFTER", 1)  # the sample is a small archive
+    result = cli("import", str(write_json(sample_archive)))
+    assert result.exit_code == 0, result.output
+    assert segments(db) == 1
+    assert found("恒泰") == found("hengtai") == ["佳木斯市恒泰木业有限公司"]
+    check_index(db)
+
+
+def test_the_demo_archive_leaves_the_full_text_index_merged(db, cli, today):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("segments are SQLite's FTS5; PostgreSQL's GIN index keeps itself")
+    today()
+    assert cli("demo", "--enterprises", "30", "--seed", "3").exit_code == 0
+    assert segments(db) == 1
+    check_index(db)
+
+
 # -- queries ----------------------------------------------------------------------------------
 
 

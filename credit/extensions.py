@@ -116,7 +116,12 @@ class _Reader:
         self.driver = self.fairy.driver_connection
         self.dialect = engine.dialect.name
         if self.dialect == "postgresql":
-            self.driver.autocommit = True  # set back before the pool gets it back
+            try:
+                self.driver.autocommit = True  # set back before the pool gets it back
+            except Exception:
+                self.fairy.invalidate()
+                self.fairy.close()
+                raise
 
 
 def _return_reader(reader: _Reader) -> None:

@@ -503,10 +503,12 @@ def _page(q: Query, district: str | None, start: int, stop: int
         return found, ()
     facts = {row[0]: row for row in raw.execute(_sqlite_facts(len(ids)), ids).fetchall()}
     day = dt.date.fromisoformat  # SQLite keeps dates as ISO text
+    # Without a transaction the two statements may see different moments: an enterprise
+    # removed in between is left out, as a statement begun after it would have.
     return found, tuple(
         PublicEnterprise(uscc, name, district_, day(established), industry, address)
         for _id, uscc, name, district_, established, industry, address
-        in (facts[id_] for id_ in ids))
+        in (facts[id_] for id_ in ids if id_ in facts))
 
 
 def _sql_literal(value: str) -> str:

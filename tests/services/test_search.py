@@ -171,6 +171,22 @@ def test_sqlite_ranking_keeps_each_enterprise_once_in_its_best_tier():
     assert _best_first([], 0, 20) == (0, [])
 
 
+def test_an_enterprise_gone_between_sqlite_statements_is_left_out(city, monkeypatch):
+    """SQLite reads the ranking and the page's facts in two statements; without a
+    transaction an enterprise can be deleted in between, and the page simply lacks it."""
+    if _db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL reads a page in one statement")
+    expected = search_enterprises("木业").items
+    ranked = search._best_first
+
+    def with_a_gone_one(rows, start, stop):
+        found, ids = ranked(rows, start, stop)
+        return found, [ids[0], 10**9, *ids[1:]]
+
+    monkeypatch.setattr(search, "_best_first", with_a_gone_one)
+    assert search_enterprises("木业").items == expected and expected
+
+
 def test_uscc_ranks_whole_code_first(db):
     named_like_code = add(db, "精密仪器厂")
     other = add(db, "其他企业", uscc=named_like_code.uscc[:10] + "12345678")

@@ -33,6 +33,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_login import current_user
+from flask_login.config import COOKIE_NAME
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
@@ -100,11 +101,13 @@ def _visitor_links(locale: str) -> Markup:
 
 def _signed_in() -> bool:
     """Whether the visitor is signed in, without loading an account for a visitor who cannot
-    be: sign-in keeps the account in the session (``_user_id``), and the site sets no
-    remember-me cookie, so with no ``_user_id`` Flask-Login would only compute its session
-    identifier (a SHA-512 of the address and browser) and send its signal to find the same
-    anonymous visitor: a tenth of a search page's own work."""
-    if "_login_user" not in g and "_user_id" not in session:
+    be: sign-in keeps the account in the session (``_user_id``) or, were it ever asked for, a
+    remember-me cookie; with neither, Flask-Login would only compute its session identifier
+    (a SHA-512 of the address and browser) and send its signal to find the same anonymous
+    visitor: a tenth of a search page's own work."""
+    if ("_login_user" not in g and "_user_id" not in session
+            and current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+            not in request.cookies):
         return False
     return current_user.is_authenticated
 

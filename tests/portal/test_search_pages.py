@@ -235,6 +235,21 @@ def test_a_frame_first_rendered_for_a_signed_in_visitor_shows_others_only_their_
     assert token.group(1) not in anonymous and "\x00" not in anonymous + signed_in
 
 
+def test_a_remembered_visitor_is_signed_in_on_a_search_page(app, client, db, world):
+    """The signed-out shortcut looks at the session and at a remember-me cookie: an account
+    that Flask-Login would load from either is shown its own links."""
+    from flask_login.utils import encode_cookie
+
+    with app.test_request_context():
+        remembered = encode_cookie(world.u["ent_a"].get_id())
+    # The frame is rendered first for someone else, so this request loads no visitor while
+    # rendering it.
+    assert app.test_client().get("/search", query_string={"q": "向阳"}).status_code == 200
+    client.set_cookie("remember_token", remembered)
+    page = client.get("/search", query_string={"q": "向阳"}).get_data(as_text=True)
+    assert 'action="/logout"' in page and 'href="/login"' not in page
+
+
 def test_flashed_messages_show_on_a_search_page_once(client, city):
     with client.session_transaction() as session:
         session["_flashes"] = [("error", "<b>已处理</b>"), ("message", "第二条")]

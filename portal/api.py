@@ -97,7 +97,7 @@ def search():
                                     per_page=args["per_page"])
     except InvalidInput as exc:
         raise params.BadParameter("q", str(exc)) from None
-    listings = disclosure.listings_for_many(item.uscc for item in result.items)
+    listings = disclosure.listings_of_found(result.by_id())
     with force_locale(API_LOCALE):
         items = [enterprise_json(item, listings[item.uscc]) for item in result.items]
     return _json(_page_of(items, result.page, result.per_page, result.has_next, "api.search",

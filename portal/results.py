@@ -66,7 +66,7 @@ def result_list(items: Iterable, listings: Mapping[str, Iterable], locale: str) 
     """The ``<article>`` of each search result.
 
     ``items`` are :class:`credit.services.search.PublicEnterprise`; ``listings`` maps a USCC
-    to its live public listings (``credit.services.disclosure.listings_for_many``).
+    to its live public listings (``credit.services.disclosure.listings_of_found``).
     """
     uscc_label, district_label, industry_label_ = _labels(locale)
     # The enterprise page's address without the USCC (USCCs are URL-safe).

@@ -82,7 +82,7 @@ def search():
         except InvalidInput:
             problem = _("请输入至少2个汉字、2个拼音字母，或统一社会信用代码的前6位以上。")
         else:
-            listings = disclosure.listings_for_many(item.uscc for item in result.items)
+            listings = disclosure.listings_of_found(result.by_id())
     # The page is a frame rendered once a language and district; the query, the results and
     # the visitor's own parts go in on every search (portal/chrome.py, framed).
     district = args["district"]

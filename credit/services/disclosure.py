@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -260,36 +261,92 @@ class _ListingRow(NamedTuple):
     district: str
 
 
-@functools.lru_cache(maxsize=256)
-def _listings_of_many_sql(postgresql: bool, count: int) -> str:
-    """The live listings of ``count`` enterprises by USCC (``:name`` or ``%(name)s``
-    parameters ``today``, ``u0``, ``u1``...), compiled once a dialect and count for the driver.
-    Every search page and list page runs it: through the ORM, with the USCCs as an expanding
-    parameter compiled on every call, it cost a search page twice the instructions it does now
-    (docs/benchmarks.md). Built with :func:`_live`, the one definition of a live listing."""
+_LISTING_COLUMNS = (Listing.id, Listing.kind, Listing.published_on, Listing.expires_on,
+                    Listing.disclosed, Listing.certificate_token)
+
+
+class _DriverSQL(NamedTuple):
+    """A statement as SQL text for the driver's own connection, with positional parameters
+    (sqlite3 binds ``?`` for a third of what it costs to bind a ``:name``), and the names of
+    the values they take, in order."""
+
+    sql: str
+    names: tuple[str, ...]
+
+    def values(self, named: dict[str, Any]) -> list[Any]:
+        return [named[name] for name in self.names]
+
+
+def _for_driver(stmt: Select, postgresql: bool) -> _DriverSQL:
     from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
     from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
-    stmt = (select(Listing.id, Listing.kind, Listing.published_on, Listing.expires_on,
-                   Listing.disclosed, Listing.certificate_token,
-                   Enterprise.uscc, Enterprise.name, Enterprise.district)
+    dialect = (PGDialect_psycopg(paramstyle="format") if postgresql
+               else SQLiteDialect_pysqlite(paramstyle="qmark"))
+    compiled = stmt.compile(dialect=dialect)
+    return _DriverSQL(str(compiled), tuple(compiled.positiontup))
+
+
+def _fixed_order(statement: _DriverSQL, old: str, new: str) -> _DriverSQL:
+    # SQLite plans without statistics (no ANALYZE): given the liveness conditions, it walked
+    # every live listing and looked for it among the page's enterprises, so a page's cost grew
+    # with the lists. INDEXED BY (and CROSS JOIN, SQLite's way of fixing a join's order) makes
+    # it read the page's enterprises' own listings only.
+    fixed = statement.sql.replace(old, new)
+    assert fixed != statement.sql
+    return statement._replace(sql=fixed)
+
+
+@functools.lru_cache(maxsize=256)
+def _listings_of_many_sql(postgresql: bool, count: int) -> _DriverSQL:
+    """The live listings of ``count`` enterprises by USCC (values ``today``, ``u0``,
+    ``u1``...), compiled once a dialect and count for the driver.
+    The list pages and the CSV downloads run it: through the ORM, with the USCCs as an
+    expanding parameter compiled on every call, it cost a page twice the instructions it does
+    now (docs/benchmarks.md). Built with :func:`_live`, the one definition of a live listing."""
+    stmt = (select(*_LISTING_COLUMNS, Enterprise.uscc, Enterprise.name, Enterprise.district)
             .select_from(Enterprise)
             .join(Listing, Listing.enterprise_id == Enterprise.id)
             .where(_live(bindparam("today", type_=Date)),
                    Enterprise.uscc.in_([bindparam(f"u{i}") for i in range(count)]))
             .order_by(Enterprise.uscc, Listing.kind, Listing.published_on, Listing.id))
+    statement = _for_driver(stmt, postgresql)
     if postgresql:
-        return str(stmt.compile(dialect=PGDialect_psycopg()))
-    sql = str(stmt.compile(dialect=SQLiteDialect_pysqlite(paramstyle="named")))
-    # SQLite plans without statistics (no ANALYZE): it walked every live listing and looked
-    # for its enterprise among the USCCs, a search page's cost growing with the lists.
-    # CROSS JOIN is SQLite's way of fixing the order, INDEXED BY of the index: the page's
-    # enterprises by USCC, then their listings by enterprise.
-    joined = sql.replace(
-        "FROM enterprises JOIN listings ON",
+        return statement
+    return _fixed_order(
+        statement, "FROM enterprises JOIN listings ON",
         "FROM enterprises CROSS JOIN listings INDEXED BY ix_listings_enterprise ON")
-    assert joined != sql
-    return joined
+
+
+@functools.lru_cache(maxsize=256)
+def _listings_of_ids_sql(postgresql: bool, count: int) -> _DriverSQL:
+    """The live listings of ``count`` enterprises by internal id (values ``today``,
+    ``e0``, ``e1``...), their enterprise's id last: no enterprise is read."""
+    stmt = (select(*_LISTING_COLUMNS, Listing.enterprise_id)
+            .where(_live(bindparam("today", type_=Date)),
+                   Listing.enterprise_id.in_([bindparam(f"e{i}") for i in range(count)]))
+            .order_by(Listing.enterprise_id, Listing.kind, Listing.published_on, Listing.id))
+    statement = _for_driver(stmt, postgresql)
+    assert statement.names == ("today", "today", *(f"e{i}" for i in range(count)))
+    if postgresql:
+        return statement
+    return _fixed_order(statement, "FROM listings",
+                        "FROM listings INDEXED BY ix_listings_enterprise")
+
+
+def _fetch(raw, postgresql: bool, sql: str, values: list[Any]) -> list:
+    """Rows of listings on the driver's connection, typed: SQLite keeps dates as ISO text and
+    JSON as text (and takes ``today`` as ISO text: :func:`_driver_day`)."""
+    if postgresql:
+        return raw.execute(sql, values).fetchall()
+    return [(id_, kind, dt.date.fromisoformat(published), dt.date.fromisoformat(expires),
+             json.loads(disclosed) if disclosed else None, *rest)
+            for id_, kind, published, expires, disclosed, *rest
+            in raw.execute(sql, values).fetchall()]
+
+
+def _driver_day(day: dt.date, postgresql: bool) -> dt.date | str:
+    return day if postgresql else day.isoformat()
 
 
 def listings_for_many(usccs, today: dt.date | None = None) -> dict[str, tuple[PublicListing, ...]]:
@@ -302,21 +359,40 @@ def listings_for_many(usccs, today: dt.date | None = None) -> dict[str, tuple[Pu
         postgresql = dialect == "postgresql"
     for start in range(0, len(usccs), _MANY):
         some = usccs[start:start + _MANY]
-        params: dict[str, Any] = {f"u{i}": uscc for i, uscc in enumerate(some)}
-        sql = _listings_of_many_sql(postgresql, len(some))
-        if postgresql:
-            params["today"] = day
-            rows = [_ListingRow(*row) for row in raw.execute(sql, params).fetchall()]
-        else:  # SQLite keeps dates as ISO text and JSON as text
-            params["today"] = day.isoformat()
-            rows = [_ListingRow(id_, kind, dt.date.fromisoformat(published),
-                                dt.date.fromisoformat(expires),
-                                json.loads(disclosed) if disclosed else None, *rest)
-                    for id_, kind, published, expires, disclosed, *rest
-                    in raw.execute(sql, params).fetchall()]
-        for row in rows:
+        statement = _listings_of_many_sql(postgresql, len(some))
+        named: dict[str, Any] = {f"u{i}": uscc for i, uscc in enumerate(some)}
+        named["today"] = _driver_day(day, postgresql)
+        for row in _fetch(raw, postgresql, statement.sql, statement.values(named)):
+            row = _ListingRow(*row)
             found[row.uscc].append(_public(row, row.uscc, row.name, row.district))
     return {u: tuple(items) for u, items in found.items()}
+
+
+def listings_of_found(found: Mapping[int, Any], today: dt.date | None = None
+                      ) -> dict[str, tuple[PublicListing, ...]]:
+    """The live listings of enterprises a search has just read: ``found`` maps an internal
+    id to the enterprise's public facts (``uscc``, ``name``, ``district``: a search result),
+    the answer a USCC to its listings (A before D), as :func:`listings_for_many` gives them.
+
+    The ids come from the search's own statement and stay on the server. By id, the listings
+    are read without looking the USCCs up again (docs/benchmarks.md).
+    """
+    day = _day(today)
+    listings = dict.fromkeys([facts.uscc for facts in found.values()], ())
+    ids = list(found)
+    if ids:
+        raw, dialect = driver_connection()
+        postgresql = dialect == "postgresql"
+        day = _driver_day(day, postgresql)
+    for start in range(0, len(ids), _MANY):
+        some = ids[start:start + _MANY]
+        sql = _listings_of_ids_sql(postgresql, len(some)).sql  # values: today, today, ids
+        for *row, enterprise_id in _fetch(raw, postgresql, sql, [day, day, *some]):
+            facts = found[enterprise_id]
+            listings[facts.uscc] += (_public(
+                _ListingRow(*row, facts.uscc, facts.name, facts.district),
+                facts.uscc, facts.name, facts.district),)
+    return listings
 
 
 #: USCCs a statement of listings_for_many asks for (the CSV download asks for a thousand).

@@ -28,7 +28,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
@@ -87,6 +87,13 @@ class SearchPage:
     has_next: bool
     #: More than MAX_RESULTS matches, and this page is at or past the last one served.
     truncated: bool = False
+    #: The items' internal ids, in the same order: for their listings
+    #: (``disclosure.listings_of_found``), never shown.
+    ids: tuple[int, ...] = field(default=(), repr=False, compare=False)
+
+    def by_id(self) -> dict[int, PublicEnterprise]:
+        """The items by internal id (``disclosure.listings_of_found`` takes this)."""
+        return dict(zip(self.ids, self.items, strict=True))
 
 
 @dataclass(frozen=True)
@@ -154,10 +161,10 @@ def search_enterprises(query: str, *, district: str | None = None, page: int = 1
     start = (page - 1) * per_page
     stop = min(start + per_page, MAX_RESULTS)
     # One match more than the page needs tells whether another page (or match) follows.
-    found, items = _page(parsed, district or None, start, stop)
+    found, ids, items = _page(parsed, district or None, start, stop)
     has_next = found > stop and stop < MAX_RESULTS
     truncated = found > MAX_RESULTS and stop >= MAX_RESULTS
-    return SearchPage(items, page, per_page, has_next, truncated)
+    return SearchPage(items, page, per_page, has_next, truncated, ids)
 
 
 def find_enterprise(uscc: str) -> PublicEnterprise | None:
@@ -311,7 +318,7 @@ def _ranked_sql(postgresql: bool, letters: bool, uscc: bool, district: bool) -> 
 def _page_sql() -> str:
     """PostgreSQL: the page of a search from the rows of its tiers (the CTE ``m`` before it):
     each enterprise in its best tier, in rank order (tier, key, id), numbered; the number of
-    them; the registration facts of those numbered ``start + 1`` to ``stop``. One row with
+    them; the registration facts and id of those numbered ``start + 1`` to ``stop``. One row with
     the number and no facts when the page is empty. (SQLite ranks in Python:
     :func:`_best_first`.)
 
@@ -319,7 +326,7 @@ def _page_sql() -> str:
     tier, or the tier has no more: so the first ``want`` ranks are right, whatever the number
     of matches, and the page (``stop < want``) is among them.
     """
-    columns = ", ".join(f"e.{c.name}" for c in _COLUMNS)
+    columns = ", ".join(f"e.{c.name}" for c in _COLUMNS) + ", e.id"
     return (
         'best AS (SELECT tier, k, id, row_number() OVER (PARTITION BY id ORDER BY tier, '
         'k COLLATE "C") AS r FROM m), '
@@ -350,11 +357,24 @@ def _best_first(rows: list[tuple[int, str, int]], start: int, stop: int
     return len(ranked), [row[2] for row in ranked[start:stop]]
 
 
+_NAMED = re.compile(r":([a-z_]+)")
+
+
 @functools.lru_cache(maxsize=64)
-def _sqlite_statement(letters: bool, uscc: bool, district: bool) -> str:
-    """The rows (tier, key, id) of every tier of a search on SQLite, one statement (``:name``
-    parameters, as sqlite3 takes them); :func:`_best_first` ranks them."""
-    return _ranked_sql(False, letters, uscc, district)
+def _sqlite_statement(letters: bool, uscc: bool, district: bool
+                      ) -> tuple[str, tuple[str, ...]]:
+    """The rows (tier, key, id) of every tier of a search on SQLite, one statement, and the
+    names of its values in order; :func:`_best_first` ranks them. Its parameters are
+    numbered (``?1``): sqlite3 binds a value by number for a third of what a ``:name`` costs
+    (it asks SQLite for each name and looks it up in the dict)."""
+    names: list[str] = []
+
+    def number(match: re.Match) -> str:
+        if match[1] not in names:
+            names.append(match[1])
+        return f"?{names.index(match[1]) + 1}"
+
+    return _NAMED.sub(number, _ranked_sql(False, letters, uscc, district)), tuple(names)
 
 
 @functools.lru_cache(maxsize=MAX_PER_PAGE + 1)
@@ -467,9 +487,9 @@ def _end(prefix: str) -> str:
 
 
 def _page(q: Query, district: str | None, start: int, stop: int
-          ) -> tuple[int, tuple[PublicEnterprise, ...]]:
-    """The number of matches found (at least ``stop + 1`` when more than ``stop`` exist) and
-    the registration facts of those ranked ``start + 1`` to ``stop``: on PostgreSQL in one
+          ) -> tuple[int, tuple[int, ...], tuple[PublicEnterprise, ...]]:
+    """The number of matches found (at least ``stop + 1`` when more than ``stop`` exist), and
+    the ids and registration facts of those ranked ``start + 1`` to ``stop``: on PostgreSQL in one
     statement (one round trip); on SQLite the tiers' rows, ranked in Python, then the page's
     facts by id.
 
@@ -492,23 +512,24 @@ def _page(q: Query, district: str | None, start: int, stop: int
     if dialect == "postgresql":
         params.update(rest=_tsquery(q, None), rest_district=_tsquery(q, district))
         rows = _postgresql_rows(raw, _postgresql_statement(*shape), params)
-        return rows[0][0], tuple(
+        return rows[0][0], tuple(row[-1] for row in rows if row[-1] is not None), tuple(
             PublicEnterprise(uscc, name, district_, established, industry, address)
-            for _total, uscc, name, district_, established, industry, address in rows
-            if uscc is not None)
+            for _total, uscc, name, district_, established, industry, address, id_ in rows
+            if id_ is not None)
     params["match"] = _fts5_query(q, district)
-    found, ids = _best_first(raw.execute(_sqlite_statement(*shape), params).fetchall(),
+    sql, names = _sqlite_statement(*shape)
+    found, ids = _best_first(raw.execute(sql, [params[name] for name in names]).fetchall(),
                              start, stop)
     if not ids:
-        return found, ()
+        return found, (), ()
     facts = {row[0]: row for row in raw.execute(_sqlite_facts(len(ids)), ids).fetchall()}
     day = dt.date.fromisoformat  # SQLite keeps dates as ISO text
     # Without a transaction the two statements may see different moments: an enterprise
     # removed in between is left out, as a statement begun after it would have.
-    return found, tuple(
+    rows = [facts[id_] for id_ in ids if id_ in facts]
+    return found, tuple(row[0] for row in rows), tuple(
         PublicEnterprise(uscc, name, district_, day(established), industry, address)
-        for _id, uscc, name, district_, established, industry, address
-        in (facts[id_] for id_ in ids if id_ in facts))
+        for _id, uscc, name, district_, established, industry, address in rows)
 
 
 def _sql_literal(value: str) -> str:

@@ -184,7 +184,21 @@ def test_an_enterprise_gone_between_sqlite_statements_is_left_out(city, monkeypa
         return found, [ids[0], 10**9, *ids[1:]]
 
     monkeypatch.setattr(search, "_best_first", with_a_gone_one)
-    assert search_enterprises("木业").items == expected and expected
+    page = search_enterprises("木业")
+    assert page.items == expected and expected
+    assert [e.uscc for e in page.by_id().values()] == [e.uscc for e in expected]
+
+
+def test_a_page_knows_its_items_ids_for_their_listings(db):
+    """Each item's internal id, in the items' order, for the page's listings
+    (disclosure.listings_of_found); never part of an item."""
+    made = [add(db, f"松花江食品{n:02d}厂") for n in range(5)]
+    db.session.commit()
+    page = search_enterprises("食品", page=2, per_page=2)
+    assert page.ids == (made[2].id, made[3].id)
+    assert page.by_id() == {made[2].id: page.items[0], made[3].id: page.items[1]}
+    assert "ids" not in repr(page) and search_enterprises("无此企业").by_id() == {}
+    assert not hasattr(page.items[0], "id")
 
 
 def test_uscc_ranks_whole_code_first(db):

@@ -146,15 +146,52 @@ def test_listings_of_many_agree_with_each_enterprise_own(db, world):
     assert disclosure.listings_for_many([]) == {}
 
 
+def test_listings_of_found_agree_with_listings_for_many(db, world):
+    """A search page's listings, read by the ids its own statement gave, are what reading
+    them by USCC gives: in batches, the enterprise's facts taken from the search result,
+    nothing for the unlisted, and nothing on the day a listing ends."""
+    from credit.services.search import PublicEnterprise
+
+    publish_a(world)
+    publish_d(db, world, summary="经复核列入")
+    db.session.commit()
+
+    def facts(e):
+        return PublicEnterprise(e.uscc, e.name, e.district, e.established_on, e.industry,
+                                e.address)
+
+    ids = {world.e[k].id: facts(world.e[k]) for k in ("b", "a")}
+    # Ids no enterprise has, on both sides of a batch's end, around the listed ones.
+    for i in range(disclosure._MANY + 5):
+        ids[-1 - i] = PublicEnterprise(f"9123080000000{i:04d}X", "无", "郊区",
+                                       dt.date(2020, 1, 1), None, None)
+        if i == disclosure._MANY - 2:
+            ids[world.e["d"].id] = facts(world.e["d"])
+    found = disclosure.listings_of_found(ids)
+    usccs = [f.uscc for f in ids.values()]
+    assert found == disclosure.listings_for_many(usccs) and list(found) == usccs
+    a, d = world.e["a"].uscc, world.e["d"].uscc
+    assert [x.kind for x in found[a]] == ["A"] and found[d][0].summary == "经复核列入"
+    end = found[a][0].expires_on
+    assert disclosure.listings_of_found(ids, today=end - dt.timedelta(days=1))[a]
+    assert disclosure.listings_of_found(ids, today=end)[a] == ()
+    assert disclosure.listings_of_found({}) == {}
+
+
 def test_listings_of_many_start_from_the_enterprises(db):
     """Their listings come by each enterprise's own, however many live listings there are:
     on PostgreSQL the planner knows the tables' sizes; SQLite plans without statistics, and
     had walked every live listing for every page of search results."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the join order is fixed on SQLite only; PostgreSQL plans with statistics")
-    sql = disclosure._listings_of_many_sql(False, 2)
-    params = {"today": "2026-10-15", "u0": "x", "u1": "y"}
+    statement = disclosure._listings_of_many_sql(False, 2)
+    values = statement.values({"today": "2026-10-15", "u0": "x", "u1": "y"})
     plan = [row[3] for row in db.session.connection().exec_driver_sql(
-        "EXPLAIN QUERY PLAN " + sql, params)]
+        "EXPLAIN QUERY PLAN " + statement.sql, tuple(values))]
     assert plan[0].startswith("SEARCH enterprises USING INDEX") and "(uscc=?)" in plan[0]
     assert plan[1] == "SEARCH listings USING INDEX ix_listings_enterprise (enterprise_id=?)"
+    statement = disclosure._listings_of_ids_sql(False, 2)
+    values = statement.values({"today": "2026-10-15", "e0": 1, "e1": 2})
+    plan = [row[3] for row in db.session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + statement.sql, tuple(values))]
+    assert plan[0] == "SEARCH listings USING INDEX ix_listings_enterprise (enterprise_id=?)"

@@ -211,6 +211,25 @@ def test_the_pager_links_pages_of_the_same_search(client, city, monkeypatch):
         as_text=True)  # one page: no pager
 
 
+@pytest.mark.parametrize("root", ["", "/credit"])
+def test_pager_addresses_are_what_url_for_builds(app, root):
+    """The pager writes its addresses without url_for (portal.chrome.page_url); they must be
+    what url_for gives, under a mount point too, for any query a visitor can type."""
+    from flask import url_for
+
+    from portal.chrome import page_url
+
+    queries = [{"q": "恒泰", "district": ""}, {"q": "a b&c=d#e", "district": "向阳区"},
+               {"q": "%_'\\<>\"+", "district": None}, {"q": "!$'()*,/:;?@~[]{}|^`"},
+               {"kind": "A", "industry": "C13", "district": "桦南县"}, {}]
+    with app.test_request_context("/", environ_base={"SCRIPT_NAME": root}):
+        for endpoint in ("portal.search", "portal.listings_a", "api.search"):
+            for query in queries:
+                for page in (1, 2, 37):
+                    assert page_url(endpoint, page, query) == url_for(
+                        endpoint, page=page, **query), (endpoint, query)
+
+
 # -- the page as a frame -----------------------------------------------------------------------
 # The search page is rendered once a language and district, with marks where a request's own
 # parts go (portal/chrome.py, framed): nothing of one visitor or query may reach another.

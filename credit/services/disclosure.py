@@ -300,10 +300,10 @@ def _fixed_order(statement: _DriverSQL, old: str, new: str) -> _DriverSQL:
 @functools.lru_cache(maxsize=256)
 def _listings_of_many_sql(postgresql: bool, count: int) -> _DriverSQL:
     """The live listings of ``count`` enterprises by USCC (values ``today``, ``u0``,
-    ``u1``...), compiled once a dialect and count for the driver.
-    The list pages and the CSV downloads run it: through the ORM, with the USCCs as an
-    expanding parameter compiled on every call, it cost a page twice the instructions it does
-    now (docs/benchmarks.md). Built with :func:`_live`, the one definition of a live listing."""
+    ``u1``...), compiled once a dialect and count for the driver. The enterprise page, the
+    lists and the CSV downloads run it: through the ORM, with the USCCs as an expanding
+    parameter compiled on every call, it cost a page twice the instructions it does now
+    (docs/benchmarks.md). Built with :func:`_live`, the one definition of a live listing."""
     stmt = (select(*_LISTING_COLUMNS, Enterprise.uscc, Enterprise.name, Enterprise.district)
             .select_from(Enterprise)
             .join(Listing, Listing.enterprise_id == Enterprise.id)

@@ -3,7 +3,7 @@
 import weakref
 from typing import Any
 
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from flask_babel import Babel, get_translations
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -14,7 +14,7 @@ from flask_sqlalchemy.session import Session as _FlaskSession
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import pass_eval_context
 from markupsafe import Markup
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so that Alembic migrations work the same on SQLite and PostgreSQL.
@@ -87,23 +87,72 @@ def driver_connection() -> tuple[Any, str]:
     page of enterprises).
 
     In a request that reads without a transaction (:func:`read_without_transaction`) while
-    its session holds no connection, it is a connection of the engine's pool with no Session
-    around it, kept for the request and returned when the request ends, in autocommit mode on
-    PostgreSQL: the Session, its transaction and SQLAlchemy's Connection around one statement
-    had cost a tenth of a search page (``docs/benchmarks.md``). Otherwise it is the session's
-    own connection, in the session's transaction, so that the statement sees what the
-    session wrote.
+    its session holds no connection, it is a reading connection (:func:`reader_engine`) with
+    no Session around it, kept for the request and returned when the request ends: the
+    Session, its transaction and SQLAlchemy's Connection around one statement had cost a
+    tenth of a search page (``docs/benchmarks.md``). Otherwise it is the session's own
+    connection, in the session's transaction, so that the statement sees what the session
+    wrote.
     """
     if has_app_context() and g.get("_read_without_transaction"):
         reader = g.get("_reader")
         if reader is None:
             registry = db.session.registry
             if not registry.has() or registry().get_transaction() is None:
-                reader = g._reader = _Reader(db.engine)
+                reader = g._reader = _Reader(reader_engine())
         if reader is not None:
             return reader.driver, reader.dialect
     connection = db.session.connection()
     return connection.connection.driver_connection, connection.dialect.name
+
+
+#: PostgreSQL settings of the reading connections (:func:`reader_engine`), which the public
+#: search needs (``docs/search.md``): sequential scans off (GIN is the way to rare matches),
+#: no JIT (compiling would cost more than running), a prepared statement's generic plan from
+#: its first run, and random reads priced as what they are for an index kept in memory.
+READER_SETTINGS = {"enable_seqscan": "off", "jit": "off",
+                   "plan_cache_mode": "force_generic_plan", "random_page_cost": "1.1"}
+
+_READER_ENGINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def reader_engine() -> Engine:
+    """The engine whose connections serve reads without a transaction (:func:`driver_connection`).
+
+    On PostgreSQL a pool of its own beside the app's (the same database and options): each
+    connection is opened in autocommit mode with :data:`READER_SETTINGS` as its session's
+    settings, so a public search is one prepared statement, where on a connection shared with
+    the rest of the app it must set them and set them back around itself every time (a
+    pipeline of three statements, a sixth of the search's own work in the app). Their
+    pings follow ``DATABASE_PING_AFTER`` as the app's do (``credit/pool.py``). Disposed with
+    the app's engine. Anything else: the app's engine itself.
+    """
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return engine
+    try:
+        return _READER_ENGINES[engine]
+    except KeyError:
+        pass
+    from credit.pool import ping_after_idle
+
+    options = dict(current_app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    connect_args = dict(options.pop("connect_args", {}))
+    settings = " ".join(f"-c {name}={value}" for name, value in READER_SETTINGS.items())
+    connect_args["options"] = " ".join(filter(None, (connect_args.get("options"), settings)))
+    reader = create_engine(engine.url, isolation_level="AUTOCOMMIT", connect_args=connect_args,
+                           **options)
+    if ping_after := current_app.config["DATABASE_PING_AFTER"]:
+        ping_after_idle(reader, ping_after)
+    event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
+    return _READER_ENGINES.setdefault(engine, reader)
+
+
+def has_reader_settings(raw: Any) -> bool:
+    """Whether ``raw`` is this request's reading connection on PostgreSQL, opened with
+    :data:`READER_SETTINGS`."""
+    reader = g.get("_reader") if has_app_context() else None
+    return reader is not None and reader.driver is raw and reader.dialect == "postgresql"
 
 
 class _Reader:
@@ -115,23 +164,11 @@ class _Reader:
         self.fairy = engine.raw_connection()
         self.driver = self.fairy.driver_connection
         self.dialect = engine.dialect.name
-        if self.dialect == "postgresql":
-            try:
-                self.driver.autocommit = True  # set back before the pool gets it back
-            except Exception:
-                self.fairy.invalidate()
-                self.fairy.close()
-                raise
 
 
 def _return_reader(reader: _Reader) -> None:
-    """Back to the pool as it came (the pool rolls back whatever is open); a connection that
-    cannot be put back in its mode is dropped from the pool instead."""
-    try:
-        if reader.dialect == "postgresql":
-            reader.driver.autocommit = False
-    except Exception:  # a broken connection: psycopg refuses, and the pool must not keep it
-        reader.fairy.invalidate()
+    """Back to its pool, which rolls back whatever is open (nothing, in autocommit mode) and
+    drops a connection that fails to."""
     reader.fairy.close()
 
 

@@ -40,7 +40,7 @@ from sqlalchemy import (
     text,
 )
 
-from credit.extensions import db, driver_connection
+from credit.extensions import READER_SETTINGS, db, driver_connection, has_reader_settings
 from credit.models import Enterprise
 from credit.names import (
     DISTRICT,
@@ -451,27 +451,25 @@ def _postgresql_statement(letters: bool, uscc: bool, district: bool) -> str:
     return matches + psycopg(_page_sql())
 
 
-# Sequential scans off (GIN is the way to rare matches), no JIT (compiling would cost more
-# than running), the prepared statement's generic plan from the first run, and random reads
-# priced as what they are for an index the search keeps in memory: at the default price the
-# walk of a district's first ids took the primary key (its heap in id order) and filtered
-# the district, reading ten times the rows of a county that (district, id) reads.
-_SETTINGS = {"enable_seqscan": "off", "jit": "off", "plan_cache_mode": "force_generic_plan",
-             "random_page_cost": "1.1"}
+# The settings the search needs, for a statement on a connection shared with the rest of the
+# app (credit.extensions.READER_SETTINGS says why each), and back to the session's values
+# afterwards (reading them from pg_settings cost a millisecond a search).
 _PLANNER_OFF = "SELECT " + ", ".join(f"set_config('{k}', '{v}', true)"
-                                     for k, v in _SETTINGS.items())
-# Back to the session's values (reading them from pg_settings cost a millisecond a search).
-_PLANNER_BACK = [f"SET LOCAL {k} TO DEFAULT" for k in _SETTINGS]
+                                     for k, v in READER_SETTINGS.items())
+_PLANNER_BACK = [f"SET LOCAL {k} TO DEFAULT" for k in READER_SETTINGS]
 
 
 def _postgresql_rows(raw, statement: str, params: dict[str, Any]) -> list[tuple]:
-    """Run the search statement between the planner settings it needs, in one round trip
-    (a psycopg pipeline on the session's own connection and transaction).
+    """Run the search statement with the planner settings it needs.
 
-    Without a transaction (the public site's reads: credit.extensions.read_without_transaction)
-    the pipeline is one implicit transaction, which takes the settings with it when it ends;
-    within one, they are set back before the pipeline ends.
+    A public read's connection was opened with them (credit.extensions.reader_engine): the
+    statement alone. Any other connection gets them in a psycopg pipeline around the
+    statement, one round trip: without a transaction the pipeline is one implicit
+    transaction, which takes the settings with it when it ends; within one, they are set back
+    before the pipeline ends.
     """
+    if has_reader_settings(raw):
+        return raw.execute(statement, params, prepare=True).fetchall()
     with raw.pipeline():
         raw.execute(_PLANNER_OFF)
         cursor = raw.execute(statement, params, prepare=True)

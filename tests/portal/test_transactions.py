@@ -13,6 +13,7 @@ import pytest
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 
+from credit.extensions import READER_SETTINGS, reader_engine
 from credit.extensions import db as _db
 from credit.services import disclosure
 from credit.services.search import search_enterprises
@@ -98,17 +99,9 @@ def test_a_public_read_leaves_the_search_prepared(app, client, db, world):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's; run with TEST_DATABASE_URL pointing "
                     "at PostgreSQL")
-    returned = []
-
-    def checkin(dbapi_connection, record):
-        returned.append(dbapi_connection)
-
-    event.listen(db.engine, "checkin", checkin)
-    try:
+    with Pool(reader_engine()) as pool:
         assert client.get("/search", query_string={"q": "hengtai"}).status_code == 200
-    finally:
-        event.remove(db.engine, "checkin", checkin)
-    raw = returned[-1]
+    raw = pool.back[-1]
     try:
         statements = [row[0] for row in raw.execute(
             "SELECT statement FROM pg_prepared_statements").fetchall()]
@@ -148,12 +141,14 @@ class Pool:
 
 
 def test_an_anonymous_search_reads_on_one_pooled_connection(app, client, db, world):
-    """No Session around the search and its listings: one connection from the pool, in
-    autocommit mode on PostgreSQL while the request reads, back in its own mode after."""
+    """No Session around the search and its listings: one reading connection, in autocommit
+    mode on PostgreSQL (from a pool of its own, so the app's connections are not touched)."""
     seen = []
     original = _db.engine.dialect.name
+    reader = reader_engine()
+    assert (reader is db.engine) == (original == "sqlite")
 
-    with Pool(db.engine) as pool:
+    with Pool(reader) as pool, Pool(db.engine) as app_pool:
         from credit.extensions import driver_connection
 
         with request_context(app, "/search?q=hengtai"):
@@ -168,14 +163,72 @@ def test_an_anonymous_search_reads_on_one_pooled_connection(app, client, db, wor
         assert len(pool.out) == len(pool.back) == 1
     if original == "postgresql":
         assert seen == [True]
-        assert pool.back[0].autocommit is False
+        assert pool.back[0].autocommit is True  # its pool keeps it that way
+        assert app_pool.out == []
+
+
+def test_reading_connections_carry_the_search_settings(app, db):
+    """PostgreSQL: a reading connection is opened with the settings the search needs; the
+    app's own connections keep the server's."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("planner settings are PostgreSQL's; run with TEST_DATABASE_URL pointing at "
+                    "PostgreSQL")
+    names = list(READER_SETTINGS)
+    query = "SELECT " + ", ".join(f"current_setting('{name}')" for name in names)
+    defaults = {"enable_seqscan": "on", "plan_cache_mode": "auto"}
+    with reader_engine().connect() as connection:
+        assert dict(zip(names, connection.exec_driver_sql(query).one())) == READER_SETTINGS
+    with db.engine.connect() as connection:
+        shown = dict(zip(names, connection.exec_driver_sql(query).one()))
+    assert {name: shown[name] for name in defaults} == defaults
+
+
+def test_a_public_search_is_one_prepared_statement(app, db, world, monkeypatch):
+    """On its reading connection the search needs no settings around it: no pipeline, and
+    its generic plan from the first run."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's; run with TEST_DATABASE_URL pointing "
+                    "at PostgreSQL")
+    import psycopg
+
+    from credit.extensions import driver_connection
+
+    def no_pipeline(self, *args, **kwargs):
+        raise AssertionError("a pipeline on a reading connection")
+
+    monkeypatch.setattr(psycopg.Connection, "pipeline", no_pipeline)
+    plans = ("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
+             "WHERE statement LIKE '%walked%'")
+    name = world.e["a"].name
+    with request_context(app, "/search?q=x"):
+        raw, _dialect = driver_connection()
+        # The connection may hold statements of earlier searches: count what these add.
+        before = {row[0]: row[1:] for row in raw.execute(plans).fetchall()}
+        for _ in range(7):  # more than psycopg's threshold for preparing a statement
+            assert name in [e.name for e in search_enterprises(name[2:6]).items]
+        added = [(generic - before.get(sql, (0, 0))[0], custom - before.get(sql, (0, 0))[1])
+                 for sql, generic, custom in raw.execute(plans).fetchall()
+                 if (generic, custom) != before.get(sql)]
+    assert added == [(7, 0)]
+
+
+def test_reading_connections_close_with_the_app_engine(app, db):
+    reader = reader_engine()
+    if reader is db.engine:
+        pytest.skip("SQLite reads on the app's own engine")
+    reader.raw_connection().close()
+    assert reader.pool.checkedin() >= 1
+    db.engine.dispose()
+    assert reader.pool.checkedin() == 0
 
 
 def test_a_search_page_is_one_checkout(app, client, db, world):
-    with Pool(db.engine) as pool:
+    with Pool(reader_engine()) as pool, Pool(db.engine) as app_pool:
         page = client.get("/search", query_string={"q": "hengtai"})
     assert page.status_code == 200
     assert len(pool.out) == len(pool.back) == 1
+    if app_pool.engine is not pool.engine:
+        assert app_pool.out == []
 
 
 def test_the_reader_goes_back_when_the_request_fails(app, db, world, monkeypatch):
@@ -188,7 +241,7 @@ def test_the_reader_goes_back_when_the_request_fails(app, db, world, monkeypatch
     monkeypatch.setattr("portal.views.search_enterprises", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
-        with Pool(db.engine) as pool:
+        with Pool(reader_engine()) as pool:
             response = app.test_client().get("/search", query_string={"q": "hengtai"})
     finally:
         app.config["PROPAGATE_EXCEPTIONS"] = None

@@ -177,9 +177,10 @@ def test_reading_connections_carry_the_search_settings(app, db):
     query = "SELECT " + ", ".join(f"current_setting('{name}')" for name in names)
     defaults = {"enable_seqscan": "on", "plan_cache_mode": "auto"}
     with reader_engine().connect() as connection:
-        assert dict(zip(names, connection.exec_driver_sql(query).one())) == READER_SETTINGS
+        shown = dict(zip(names, connection.exec_driver_sql(query).one(), strict=True))
+    assert shown == READER_SETTINGS
     with db.engine.connect() as connection:
-        shown = dict(zip(names, connection.exec_driver_sql(query).one()))
+        shown = dict(zip(names, connection.exec_driver_sql(query).one(), strict=True))
     assert {name: shown[name] for name in defaults} == defaults
 
 

@@ -184,6 +184,31 @@ def test_reading_connections_carry_the_search_settings(app, db):
     assert {name: shown[name] for name in defaults} == defaults
 
 
+def test_reading_connections_keep_the_apps_connection_options(app, db):
+    """Options the deployment gives the app's connections (here a statement timeout) reach
+    the reading connections too, beside the search's settings."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("planner settings are PostgreSQL's; run with TEST_DATABASE_URL pointing at "
+                    "PostgreSQL")
+    from credit.config import TestConfig
+    from wsgi import create_app
+
+    options = {"connect_args": {"options": "-c statement_timeout=4321"}, "pool_size": 2}
+    other = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+                        "SQLALCHEMY_ENGINE_OPTIONS": options})
+    with other.app_context():
+        reader = reader_engine()
+        try:
+            with reader.connect() as connection:
+                shown = connection.exec_driver_sql(
+                    "SELECT current_setting('statement_timeout'), "
+                    "current_setting('enable_seqscan')").one()
+            assert tuple(shown) == ("4321ms", "off")
+            assert reader.pool.size() == 2
+        finally:
+            _db.engine.dispose()
+
+
 def test_a_public_search_is_one_prepared_statement(app, db, world, monkeypatch):
     """On its reading connection the search needs no settings around it: no pipeline, and
     its generic plan from the first run."""

@@ -36,6 +36,15 @@ CHARS, PINYIN, INITIALS, DISTRICT = "c", "pyn", "i", "d"
 #: that a query of common syllables or initials reads short posting lists instead of a phrase
 #: over long ones (docs/search.md).
 PINYIN_PAIRS, PAIR_SEPARATOR, INITIALS_TRIGRAMS = "pq", "\u00b7", "t"
+#: PostgreSQL only: each pair once more behind the district, ``pd`` + district +
+#: PAIR_SEPARATOR + the pair (``pd桦南县·mu·si``). A search in one district reads these, so a
+#: pair that is common elsewhere and read as a prefix (``mu·s`` of 佳木斯, in more than half
+#: of all names) is gathered from that district's names only (docs/search.md).
+PAIRS_IN_DISTRICT = "pd"
+
+
+def _pairs_in(district: str) -> str:
+    return PAIRS_IN_DISTRICT + district + PAIR_SEPARATOR
 
 _ASCII_WHITESPACE = " \t\n\r\f\v"
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz",
@@ -142,15 +151,16 @@ def index_terms(name: str, name_pinyin: str, name_initials: str, district: str, 
     Character bigrams of the plain name (a 2-character query is one term, a longer one a phrase
     of overlapping bigrams), the pinyin syllables of each reading, the bigrams of each
     reading's initials, and the district; with ``gin`` (PostgreSQL) also each two adjacent
-    syllables and each three adjacent initials of each reading. Each term starts with its
-    field mark.
+    syllables and each three adjacent initials of each reading, and the pairs again behind
+    the district. Each term starts with its field mark.
     """
     readings_ = [r.split() for r in name_pinyin.split(READING_SEPARATOR)]
     initials = name_initials.split(READING_SEPARATOR)
     fields = [(PINYIN, readings_), (INITIALS, [_bigrams(r) for r in initials])]
     if gin:
-        fields += [(PINYIN_PAIRS, [_pairs(units) for units in readings_]),
-                   (INITIALS_TRIGRAMS, [_trigrams(r) for r in initials])]
+        pairs = [_pairs(units) for units in readings_]
+        fields += [(PINYIN_PAIRS, pairs), (INITIALS_TRIGRAMS, [_trigrams(r) for r in initials]),
+                   (_pairs_in(district), pairs)]
     terms = [CHARS + b for b in _bigrams(plain_text(name))]
     for field, values in fields:
         for n, units in enumerate(values):
@@ -266,18 +276,21 @@ def initials_terms(letters: str, *, gin: bool = False) -> list[str]:
     return [INITIALS + b for b in _bigrams(letters)]
 
 
-def pinyin_phrases(letters: str, *, gin: bool = False) -> list[tuple[list[str], str]]:
+def pinyin_phrases(letters: str, *, gin: bool = False, district: str | None = None
+                   ) -> list[tuple[list[str], str]]:
     """Each reading of a Latin query as (whole terms, the prefix term of the last).
 
     Syllable terms; with ``gin`` (an index that holds the pairs) a reading of more than one
     syllable is its adjacent pairs instead: ``xianfu`` is ``pqxian·fu`` as a prefix, one
-    term, where the syllables would be a phrase of ``pynxian`` and ``pynfu*``.
+    term, where the syllables would be a phrase of ``pynxian`` and ``pynfu*``. With a
+    ``district`` too, the pairs behind that district (``pd桦南县·xian·fu``).
     """
+    mark = _pairs_in(district) if district else PINYIN_PAIRS
     phrases = []
     for syllables, tail in segmentations(letters):
         if gin and syllables:
             units = [*syllables, tail]
-            terms = [PINYIN_PAIRS + pair for pair in _pairs(units)]
+            terms = [mark + pair for pair in _pairs(units)]
             phrases.append((terms[:-1], terms[-1]))
         else:
             phrases.append(([PINYIN + s for s in syllables], PINYIN + tail))

@@ -15,6 +15,8 @@ from credit.models import Enterprise
 from credit.names import (
     BARRIER,
     INITIALS_TRIGRAMS,
+    PAIR_SEPARATOR,
+    PAIRS_IN_DISTRICT,
     PINYIN_PAIRS,
     compact,
     index_terms,
@@ -168,6 +170,24 @@ def test_postgresql_documents_hold_syllable_pairs_and_initials_trigrams():
     sqlite = search_document("桦南县富民粮油", "hua nan xian fu min liang you", "hnxfmly",
                              "桦南县", "sqlite").split()
     assert not [t for t in sqlite if t.startswith((PINYIN_PAIRS, INITIALS_TRIGRAMS))]
+
+
+def test_postgresql_documents_hold_the_pairs_behind_the_district():
+    name = "佳木斯市长兴粮油"
+    columns = pinyin_columns(name)
+    terms = index_terms(name, columns["name_pinyin"], columns["name_initials"], "郊区",
+                        gin=True)
+    pairs = [t for t in terms if t.startswith(PINYIN_PAIRS)]
+    behind = [t for t in terms if t.startswith(PAIRS_IN_DISTRICT)]
+    # The same pairs in the same order, both readings, a barrier between them.
+    assert behind == [PAIRS_IN_DISTRICT + "郊区" + PAIR_SEPARATOR + t[len(PINYIN_PAIRS):]
+                      for t in pairs]
+    at = terms.index(behind[0])
+    assert terms[at:at + len(behind) + 1].count(BARRIER) == 1
+    assert not [t for t in index_terms(name, columns["name_pinyin"], columns["name_initials"],
+                                       "郊区") if t.startswith(PAIRS_IN_DISTRICT)]
+    assert pinyin_phrases("jiamus", gin=True, district="桦南县")[0] == (
+        ["pd桦南县·jia·mu"], "pd桦南县·mu·s")
 
 
 def test_pinyin_queries_read_pairs_where_the_index_has_them():

@@ -92,6 +92,29 @@ def fill(connection: Connection, *, batch: int = _BATCH,
     return done
 
 
+def rewrite_postgresql_documents(connection: Connection) -> None:
+    """PostgreSQL: every document written again by the current code, for a migration that adds
+    terms to it (nothing elsewhere). The GIN index is dropped and built again in one go
+    afterwards, and the rows are not updated as HOT updates (a passing index on the column), so
+    that the new index is usable at once (no ``indcheckxmin``); then ``ANALYZE``. The old row
+    versions stay as free space until ``VACUUM FULL`` (docs/search.md, Migrations)."""
+    if connection.dialect.name != "postgresql":
+        return
+    for statement in (
+        "DROP INDEX IF EXISTS ix_enterprises_search_terms",
+        "CREATE INDEX ix_enterprises_search_fill ON enterprises ((search_terms IS NULL))",
+    ):
+        connection.execute(sa.text(statement))
+    fill(connection)
+    for statement in (
+        "DROP INDEX ix_enterprises_search_fill",
+        "SET LOCAL maintenance_work_mem = '256MB'",
+        "CREATE INDEX ix_enterprises_search_terms ON enterprises USING gin (search_terms)",
+        "ANALYZE enterprises",
+    ):
+        connection.execute(sa.text(statement))
+
+
 def rebuild_fts(connection: Connection) -> None:
     """SQLite: rebuild the FTS5 table from ``enterprises.search_terms`` (no-op elsewhere)."""
     if connection.dialect.name == "sqlite":

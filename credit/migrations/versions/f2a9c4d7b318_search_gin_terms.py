@@ -15,7 +15,7 @@ Create Date: 2026-11-26 14:00:00
 """
 from alembic import op
 
-from credit.services.search_index import fill
+from credit.services.search_index import rewrite_postgresql_documents
 
 # revision identifiers, used by Alembic.
 revision = 'f2a9c4d7b318'
@@ -25,21 +25,7 @@ depends_on = None
 
 
 def upgrade():
-    bind = op.get_bind()
-    if bind.dialect.name != 'postgresql':
-        return
-    # As the search migration did: rewrite every document without the GIN index (built again
-    # in one go afterwards), and not as HOT updates (a passing index on the column), so that
-    # the new index is usable at once (no indcheckxmin).
-    op.execute('DROP INDEX IF EXISTS ix_enterprises_search_terms')
-    op.execute('CREATE INDEX ix_enterprises_search_fill ON enterprises '
-               '((search_terms IS NULL))')
-    fill(bind)
-    op.execute('DROP INDEX ix_enterprises_search_fill')
-    op.execute("SET LOCAL maintenance_work_mem = '256MB'")
-    op.execute('CREATE INDEX ix_enterprises_search_terms ON enterprises '
-               'USING gin (search_terms)')
-    op.execute('ANALYZE enterprises')
+    rewrite_postgresql_documents(op.get_bind())  # SQLite: nothing to do
 
 
 def downgrade():

@@ -19,7 +19,7 @@ from credit.models import Enterprise, GradeTrigger, JobRun, Role
 from credit.services import audit
 from credit.services.exchange import write_archive
 from credit.services.grading import iter_assessments, reasons_json, regrade_all
-from credit.services.search_index import OPTIMIZE_AFTER, optimize_fts
+from credit.services.search_index import MERGE_AFTER, merge_index
 from credit.vocabulary import DISTRICTS
 
 
@@ -110,8 +110,8 @@ def import_command(file: Path) -> None:
         result = load_archive(str(file), today=today, source=f"import:{file.name}",
                               progress=bar.update)
     db.session.commit()
-    if result.enterprises_added + result.enterprises_changed >= OPTIMIZE_AFTER:
-        optimize_fts(db.session.connection())
+    if result.enterprises_added + result.enterprises_changed >= MERGE_AFTER:
+        merge_index(db.session.connection())
         db.session.commit()
     click.echo(
         f"{file}: {result.enterprises} enterprises "
@@ -236,7 +236,7 @@ def demo_command(count: int, seed: int, if_empty: bool) -> None:
                                    source=f"demo:seed={seed}", progress=bar.update)
     audit.record("archive.demo", "archive", None, after={"seed": seed, **result.summary()})
     db.session.commit()
-    optimize_fts(db.session.connection())
+    merge_index(db.session.connection())
     db.session.commit()
     click.echo(f"Demo archive: {result.enterprises} enterprises "
                f"({result.enterprises_added} new), {result.records_added} records; "

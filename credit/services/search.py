@@ -127,12 +127,6 @@ _COLUMNS = (_E.c.uscc, _E.c.name, _E.c.district, _E.c.established_on, _E.c.indus
             _E.c.address)
 
 
-def _public(row) -> PublicEnterprise:
-    return PublicEnterprise(uscc=row.uscc, name=row.name, district=row.district,
-                            established_on=row.established_on, industry=row.industry,
-                            address=row.address)
-
-
 def _check(district: str | None, page: int, per_page: int) -> None:
     if isinstance(page, bool) or not isinstance(page, int) or page < 1:
         raise InvalidInput(f"page must be a whole number from 1, got {page!r}")
@@ -168,11 +162,26 @@ def search_enterprises(query: str, *, district: str | None = None, page: int = 1
 
 
 def find_enterprise(uscc: str) -> PublicEnterprise | None:
-    """The enterprise with exactly this USCC; None for an unknown or malformed code."""
+    """The enterprise with exactly this USCC; None for an unknown or malformed code.
+
+    On the driver's connection, as the search (:func:`_page`): through the Session, its
+    transaction and SQLAlchemy's rows, this one-row read had cost a fifth of the enterprise
+    page (docs/benchmarks.md)."""
     if not is_valid_uscc(uscc):
         return None
-    row = db.session.execute(select(*_COLUMNS).where(Enterprise.uscc == uscc)).first()
-    return _public(row) if row else None
+    raw, dialect = driver_connection()
+    postgresql = dialect == "postgresql"
+    row = raw.execute(_FIND_BY_USCC[postgresql], (uscc,)).fetchone()
+    if row is None:
+        return None
+    uscc, name, district, established, industry, address = row
+    return PublicEnterprise(uscc, name, district, established if postgresql
+                            else dt.date.fromisoformat(established), industry, address)
+
+
+_FIND_BY_USCC = {postgresql: f"SELECT {', '.join(c.name for c in _COLUMNS)} FROM enterprises "
+                             f"WHERE uscc = {'%s' if postgresql else '?'}"
+                 for postgresql in (False, True)}
 
 
 # -- matching ---------------------------------------------------------------------------------

@@ -149,15 +149,18 @@ def count_published(kind: str | None = None, district: str | None = None,
     if query is None or not isinstance(query, str) or not query.strip():
         # The list pages' count: a statement built once a shape (it cost more than running).
         kind, day, district = _kind(kind), _day(today), _optional_text(district, "district")
-        params: dict[str, Any] = {"today": day, "kind": kind, "district": district}
-        stmt = _count_live(kind is not None, bool(district))
-        return db.session.scalar(stmt, {k: v for k, v in params.items() if v}) or 0
+        raw, dialect = driver_connection()
+        postgresql = dialect == "postgresql"
+        params = {"today": _driver_day(day, postgresql), "kind": kind, "district": district}
+        statement = _count_live_sql(postgresql, kind is not None, bool(district))
+        return raw.execute(statement.sql, statement.values(params)).fetchone()[0]
     stmt = _base(kind, district, query, today).with_only_columns(func.count(Listing.id))
     return db.session.scalar(stmt) or 0
 
 
 @functools.cache
-def _count_live(by_kind: bool, by_district: bool) -> Select:
+def _count_live_sql(postgresql: bool, by_kind: bool, by_district: bool) -> _DriverSQL:
+    """The list pages' count of live listings, for the driver (as :func:`_listed_sql`)."""
     day = bindparam("today", type_=Date)
     stmt = (select(func.count(Listing.id))
             .where(_live(day)))
@@ -166,7 +169,7 @@ def _count_live(by_kind: bool, by_district: bool) -> Select:
     if by_district:
         stmt = stmt.join(Enterprise, Enterprise.id == Listing.enterprise_id).where(
             Enterprise.district == bindparam("district"))
-    return stmt
+    return _for_driver(stmt, postgresql)
 
 
 def listing_for(uscc: str, today: dt.date | None = None) -> tuple[PublicListing, ...]:
@@ -411,21 +414,40 @@ def listed_enterprises(kind: str, *, district: str | None = None, industry: str 
     district = _optional_text(district, "district")
     industry = _optional_text(industry, "industry")
     limit, offset = _count(limit, "limit", MAX_PAGE), _count(offset, "offset", 10**9)
-    params: dict[str, Any] = {"today": day, "kind": kind, "limit": limit, "offset": offset}
+    params: dict[str, Any] = {"kind": kind, "limit": limit, "offset": offset}
     if district:
         params["district"] = district
     if industry:
         params["industry"] = _LIKE_ESCAPES.sub(r"/\g<0>", industry) + "%"
-    rows = db.session.execute(_listed(bool(district), bool(industry)), params).all()
-    return _with_all_listings(rows, day)
+    raw, dialect = driver_connection()
+    postgresql = dialect == "postgresql"
+    params["today"] = _driver_day(day, postgresql)
+    statement = _listed_sql(postgresql, bool(district), bool(industry))
+    rows = raw.execute(statement.sql, statement.values(params)).fetchall()
+    if not postgresql:  # SQLite keeps dates as ISO text
+        rows = [(*row[:3], dt.date.fromisoformat(row[3]), *row[4:]) for row in rows]
+    listings = listings_of_found({row[-1]: _Named(*row[:3]) for row in rows}, day)
+    return [ListedEnterprise(uscc=uscc, name=name, district=district_, established_on=est,
+                             industry=industry_, address=address, listings=listings[uscc])
+            for uscc, name, district_, est, industry_, address, _id in rows]
+
+
+class _Named(NamedTuple):
+    """What :func:`listings_of_found` needs of an enterprise."""
+
+    uscc: str
+    name: str
+    district: str
 
 
 _LIKE_ESCAPES = re.compile(r"[%_/]")
 
 
 @functools.cache
-def _listed(by_district: bool, by_industry: bool) -> Select:
-    """The list pages' statement, built once a shape (building it cost more than running)."""
+def _listed_sql(postgresql: bool, by_district: bool, by_industry: bool) -> _DriverSQL:
+    """The list pages' statement for the driver, compiled once a dialect and shape: through the
+    Session and SQLAlchemy's rows, a list page's two statements had cost it a fifth of its
+    instructions (docs/benchmarks.md). The enterprise's id comes last, for its listings."""
     day = bindparam("today", type_=Date)
     newest = (select(Listing.enterprise_id,
                      func.max(Listing.published_on).label("published_on"),
@@ -434,7 +456,8 @@ def _listed(by_district: bool, by_industry: bool) -> Select:
               .group_by(Listing.enterprise_id)
               .subquery())
     stmt = (select(Enterprise.uscc, Enterprise.name, Enterprise.district,
-                   Enterprise.established_on, Enterprise.industry, Enterprise.address)
+                   Enterprise.established_on, Enterprise.industry, Enterprise.address,
+                   Enterprise.id)
             .join(newest, newest.c.enterprise_id == Enterprise.id)
             .order_by(newest.c.published_on.desc(), newest.c.listing_id.desc())
             .limit(bindparam("limit")).offset(bindparam("offset")))
@@ -442,7 +465,7 @@ def _listed(by_district: bool, by_industry: bool) -> Select:
         stmt = stmt.where(Enterprise.district == bindparam("district"))
     if by_industry:
         stmt = stmt.where(Enterprise.industry.like(bindparam("industry"), escape="/"))
-    return stmt
+    return _for_driver(stmt, postgresql)
 
 
 def iter_listed(kind: str, today: dt.date | None = None, batch: int = 1000):
@@ -454,13 +477,6 @@ def iter_listed(kind: str, today: dt.date | None = None, batch: int = 1000):
         if len(rows) < batch:
             return
         offset += batch
-
-
-def _with_all_listings(rows, today: dt.date | None) -> list[ListedEnterprise]:
-    others = listings_for_many([row[0] for row in rows], today)
-    return [ListedEnterprise(uscc=uscc, name=name, district=district, established_on=est,
-                             industry=industry, address=address, listings=others[uscc])
-            for uscc, name, district, est, industry, address in rows]
 
 
 def count_by_kind(today: dt.date | None = None) -> dict[str, int]:

@@ -446,7 +446,7 @@ _LIKE_ESCAPES = re.compile(r"[%_/]")
 @functools.cache
 def _listed_sql(postgresql: bool, by_district: bool, by_industry: bool) -> _DriverSQL:
     """The list pages' statement for the driver, compiled once a dialect and shape: through the
-    Session and SQLAlchemy's rows, a list page's two statements had cost it a fifth of its
+    Session and SQLAlchemy's rows, a list page's two statements had cost it a sixth of its
     instructions (docs/benchmarks.md). The enterprise's id comes last, for its listings."""
     day = bindparam("today", type_=Date)
     newest = (select(Listing.enterprise_id,

@@ -165,7 +165,7 @@ def find_enterprise(uscc: str) -> PublicEnterprise | None:
     """The enterprise with exactly this USCC; None for an unknown or malformed code.
 
     On the driver's connection, as the search (:func:`_page`): through the Session, its
-    transaction and SQLAlchemy's rows, this one-row read had cost a fifth of the enterprise
+    transaction and SQLAlchemy's rows, this one-row read had cost a quarter of the enterprise
     page (docs/benchmarks.md)."""
     if not is_valid_uscc(uscc):
         return None

@@ -373,12 +373,13 @@ def listings_for_many(usccs, today: dt.date | None = None) -> dict[str, tuple[Pu
 
 def listings_of_found(found: Mapping[int, Any], today: dt.date | None = None
                       ) -> dict[str, tuple[PublicListing, ...]]:
-    """The live listings of enterprises a search has just read: ``found`` maps an internal
-    id to the enterprise's public facts (``uscc``, ``name``, ``district``: a search result),
-    the answer a USCC to its listings (A before D), as :func:`listings_for_many` gives them.
+    """The live listings of enterprises a statement has just read (a search's, a list page's):
+    ``found`` maps an internal id to the enterprise's public facts (``uscc``, ``name``,
+    ``district``: a search result), the answer a USCC to its listings (A before D), as
+    :func:`listings_for_many` gives them.
 
-    The ids come from the search's own statement and stay on the server. By id, the listings
-    are read without looking the USCCs up again (docs/benchmarks.md).
+    The ids come from that statement and stay on the server. By id, the listings are read
+    without looking the USCCs up again (docs/benchmarks.md).
     """
     day = _day(today)
     listings = dict.fromkeys([facts.uscc for facts in found.values()], ())
